@@ -1,0 +1,110 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "storefront-edge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "edge", targets: ["edge"]),
+        .executable(name: "origin", targets: ["origin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // The contract between edge and origin: tenant ids, host names, cache keys, purge tags, header names.
+        .target(name: "Shared"),
+        // Pure edge decisions and in-memory structures. No NIO, no I/O.
+        .target(
+            name: "EdgeCore",
+            dependencies: ["Shared"]
+        ),
+        // Edge I/O: TLS by SNI, HTTP, origin pool, tenant sources.
+        .target(
+            name: "EdgeGateway",
+            dependencies: [
+                "EdgeCore", "Shared",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // hiredis through the system library (libhiredis-dev).
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        // An async Redis client: NIO owns the socket, hiredis formats commands and parses replies.
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                "CHiredis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The tenant-scoped storefront backend.
+        .target(
+            name: "Origin",
+            dependencies: [
+                "Shared", "RedisClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "edge",
+            dependencies: [
+                "EdgeGateway",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "origin",
+            dependencies: [
+                "Origin",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Helpers for tests: certificates, live services on port 0, an HTTPS client with SNI.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "EdgeGateway", "Origin", "Shared",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .testTarget(name: "SharedTests", dependencies: ["Shared"]),
+        .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "Shared"]),
+        .testTarget(
+            name: "EdgeGatewayTests",
+            dependencies: [
+                "EdgeGateway", "TestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "OriginIntegrationTests", dependencies: ["Origin", "RedisClient", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["EdgeGateway", "Origin", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,79 @@
+import Shared
+
+/// Phase 3 and phase 9 of the edge pipeline: may a request use the cache, and may a response be stored.
+///
+/// This first cut applies the RFC 9111 rules a shared cache cannot get wrong without leaking data:
+/// only GET and HEAD are looked up; a request with credentials (`Authorization`, `Cookie`) passes; a response
+/// is stored only with explicit freshness (`s-maxage` before `max-age`, no heuristics), and never with
+/// `no-store`, `private`, `no-cache` (revalidation comes later), `Set-Cookie` or `Vary`.
+public enum CachePolicy {
+    /// What to do with a request.
+    public enum RequestDecision: Equatable, Sendable {
+        /// Look the request up under this key; HEAD shares GET's entry.
+        case lookup(CacheKey)
+        /// Forward without touching the cache.
+        case pass(reason: PassReason)
+    }
+
+    /// Why a request bypasses the cache.
+    public enum PassReason: String, Equatable, Sendable {
+        case method
+        case credentials
+    }
+
+    /// What to do with an origin response.
+    public enum ResponseDecision: Equatable, Sendable {
+        /// Store it, fresh for `ttlSeconds` from now.
+        case store(ttlSeconds: Int)
+        /// Do not store it.
+        case uncacheable(reason: String)
+    }
+
+    /// Status codes that are cacheable by default (RFC 9110 §15.1), the others never are.
+    static let cacheableStatuses: Set<Int> = [200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]
+
+    /// Classifies a request.
+    /// - Parameters:
+    ///   - tenant: the resolved tenant; the key lives in its namespace.
+    ///   - method: the request method, as sent.
+    ///   - target: the request target (path and query).
+    ///   - hasCredentials: whether the request carries `Authorization` or `Cookie`.
+    public static func classify(
+        tenant: TenantID,
+        method: String,
+        target: String,
+        hasCredentials: Bool
+    ) -> RequestDecision {
+        guard method == "GET" || method == "HEAD" else { return .pass(reason: .method) }
+        guard !hasCredentials else { return .pass(reason: .credentials) }
+        return .lookup(CacheKey(tenant: tenant, resource: "http", id: "GET \(target)"))
+    }
+
+    /// Classifies an origin response to a cacheable request.
+    /// - Parameters:
+    ///   - status: the response status code.
+    ///   - cacheControl: the parsed `Cache-Control` fields.
+    ///   - ageSeconds: the response's `Age`, if it had one.
+    ///   - hasSetCookie: whether it sets a cookie.
+    ///   - hasVary: whether it has a `Vary` field.
+    public static func classify(
+        status: Int,
+        cacheControl: CacheControl,
+        ageSeconds: Int,
+        hasSetCookie: Bool,
+        hasVary: Bool
+    ) -> ResponseDecision {
+        guard cacheableStatuses.contains(status) else { return .uncacheable(reason: "status") }
+        if cacheControl.noStore { return .uncacheable(reason: "no-store") }
+        if cacheControl.isPrivate { return .uncacheable(reason: "private") }
+        if cacheControl.noCache { return .uncacheable(reason: "no-cache") }
+        if hasSetCookie { return .uncacheable(reason: "set-cookie") }
+        if hasVary { return .uncacheable(reason: "vary") }
+        guard let lifetime = cacheControl.sharedMaxAge ?? cacheControl.maxAge else {
+            return .uncacheable(reason: "no explicit freshness")
+        }
+        let remaining = lifetime - max(0, ageSeconds)
+        guard remaining > 0 else { return .uncacheable(reason: "already stale") }
+        return .store(ttlSeconds: remaining)
+    }
+}

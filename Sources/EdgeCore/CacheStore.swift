@@ -1,0 +1,157 @@
+import Shared
+import Synchronization
+
+/// The edge's in-memory cache: tenant-namespaced keys, a byte budget, SIEVE eviction.
+///
+/// `Payload` is whatever the I/O layer stores (a pre-serialised response); the store only needs its size.
+/// All state sits behind one `Mutex`, held for a dictionary operation and never across I/O.
+///
+/// Eviction is SIEVE (Zhang et al., NSDI '24): a FIFO queue with a "visited" bit per object and a hand that
+/// walks from the oldest object, clearing bits, until it finds an unvisited object to evict. Hits only set a
+/// bit (no list reordering under the lock, unlike LRU), and one-hit wonders leave quickly.
+public final class CacheStore<Payload: Sendable>: Sendable {
+    /// A stored object as a lookup returns it.
+    public struct Hit: Sendable {
+        public let payload: Payload
+        /// Monotonic time it was stored, in nanoseconds.
+        public let storedAt: UInt64
+        /// The `Age` it already had when stored, in seconds.
+        public let initialAge: Int
+    }
+
+    /// The result of a lookup.
+    public enum Lookup: Sendable {
+        case fresh(Hit)
+        case miss
+    }
+
+    private final class Node {
+        let key: CacheKey
+        let payload: Payload
+        let size: Int
+        let storedAt: UInt64
+        let expiresAt: UInt64
+        let initialAge: Int
+        var visited = false
+        var newer: Node?
+        weak var older: Node?
+
+        init(key: CacheKey, payload: Payload, size: Int, storedAt: UInt64, expiresAt: UInt64, initialAge: Int) {
+            self.key = key
+            self.payload = payload
+            self.size = size
+            self.storedAt = storedAt
+            self.expiresAt = expiresAt
+            self.initialAge = initialAge
+        }
+    }
+
+    private struct State: ~Copyable {
+        var nodes: [CacheKey: Node] = [:]
+        /// Oldest object; owns the chain through `newer`.
+        var oldest: Node?
+        var newest: Node?
+        var hand: Node?
+        var bytes = 0
+    }
+
+    private let state = Mutex(State())
+    /// The most bytes of payload the store holds.
+    public let byteBudget: Int
+
+    /// - Parameter byteBudget: the most bytes of payload to hold; objects larger than this are never stored.
+    public init(byteBudget: Int) {
+        self.byteBudget = byteBudget
+    }
+
+    /// Looks up `key`. An expired object counts as a miss and is dropped.
+    /// - Parameters:
+    ///   - key: the tenant-namespaced key.
+    ///   - now: monotonic time in nanoseconds.
+    public func lookup(_ key: CacheKey, now: UInt64) -> Lookup {
+        state.withLock { state in
+            guard let node = state.nodes[key] else { return .miss }
+            guard now < node.expiresAt else {
+                Self.unlink(node, in: &state)
+                return .miss
+            }
+            node.visited = true
+            return .fresh(Hit(payload: node.payload, storedAt: node.storedAt, initialAge: node.initialAge))
+        }
+    }
+
+    /// Stores `payload` under `key`, evicting as needed to stay within the budget.
+    /// - Parameters:
+    ///   - key: the tenant-namespaced key.
+    ///   - payload: the object.
+    ///   - size: its size in bytes, counted against the budget.
+    ///   - now: monotonic time in nanoseconds.
+    ///   - ttlSeconds: how long it stays fresh.
+    ///   - initialAge: its `Age` when received, in seconds.
+    public func store(
+        _ key: CacheKey,
+        payload: Payload,
+        size: Int,
+        now: UInt64,
+        ttlSeconds: Int,
+        initialAge: Int = 0
+    ) {
+        guard size <= byteBudget, ttlSeconds > 0 else { return }
+        let expiresAt = now &+ UInt64(ttlSeconds) &* 1_000_000_000
+        state.withLock { state in
+            let node = Node(
+                key: key,
+                payload: payload,
+                size: size,
+                storedAt: now,
+                expiresAt: expiresAt,
+                initialAge: initialAge
+            )
+            if let existing = state.nodes[key] { Self.unlink(existing, in: &state) }
+            while state.bytes + size > byteBudget, let victim = Self.sieveVictim(in: &state) {
+                let next = victim.newer
+                Self.unlink(victim, in: &state)
+                state.hand = next
+            }
+            state.nodes[key] = node
+            node.older = state.newest
+            state.newest?.newer = node
+            state.newest = node
+            if state.oldest == nil { state.oldest = node }
+            state.bytes += size
+        }
+    }
+
+    /// Removes `key`, if stored.
+    /// - Parameter key: the key.
+    public func remove(_ key: CacheKey) {
+        state.withLock { state in
+            if let node = state.nodes[key] { Self.unlink(node, in: &state) }
+        }
+    }
+
+    /// The number of stored objects and their payload bytes.
+    public var usage: (objects: Int, bytes: Int) {
+        state.withLock { ($0.nodes.count, $0.bytes) }
+    }
+
+    private static func sieveVictim(in state: inout State) -> Node? {
+        var candidate = state.hand ?? state.oldest
+        while let node = candidate, node.visited {
+            node.visited = false
+            candidate = node.newer ?? state.oldest
+        }
+        return candidate
+    }
+
+    private static func unlink(_ node: Node, in state: inout State) {
+        if state.hand === node { state.hand = node.newer }
+        let older = node.older
+        let newer = node.newer
+        if let older { older.newer = newer } else { state.oldest = newer }
+        if let newer { newer.older = older } else { state.newest = older }
+        node.newer = nil
+        state.nodes[node.key] = nil
+        state.bytes -= node.size
+    }
+}

@@ -1,0 +1,133 @@
+import EdgeCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import ServiceLifecycle
+import Shared
+
+/// The edge's public listeners: HTTPS (certificate chosen by SNI, HTTP/2 or HTTP/1.1 by ALPN) and plain HTTP
+/// (redirects to HTTPS).
+///
+/// The SNI name is read from the ClientHello before any TLS work: a name that is no storefront's gets the
+/// connection closed, never another tenant's certificate. The connection is then bound to that tenant, and
+/// every request on it must carry a Host of the same tenant.
+public final class EdgeServer: Sendable {
+    /// The ports the listeners are bound to.
+    public struct BoundPorts: Sendable {
+        public var https: Int
+        public var http: Int?
+    }
+
+    private let runtime: EdgeRuntime
+    private let group: any EventLoopGroup
+
+    /// - Parameters:
+    ///   - configuration: listeners, origins, cache budget.
+    ///   - registry: the tenants and their certificates.
+    ///   - group: the event loops (one per core in production).
+    ///   - logger: the edge's logger.
+    public init(
+        configuration: EdgeConfiguration,
+        registry: TenantRegistry,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger
+    ) throws {
+        var clientConfiguration = HTTP1Client.Configuration()
+        clientConfiguration.maximumResponseBodySize = max(configuration.maximumStoredObjectSize, 64 * 1024 * 1024)
+        let client = try HTTP1Client(group: group, configuration: clientConfiguration)
+        self.runtime = EdgeRuntime(configuration: configuration, registry: registry, client: client, logger: logger)
+        self.group = group
+    }
+
+    /// Binds the listeners. Returns the running listeners; close them with ``Listeners/close()``.
+    public func start() async throws -> Listeners {
+        let runtime = self.runtime
+        let configuration = runtime.configuration
+        let https = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(SNIHandler { result in Self.sniResolved(result, channel: channel, runtime: runtime) })
+                    )
+                }
+            }
+            .bind(host: configuration.bindHost, port: configuration.httpsPort).get()
+        let httpsPort = https.localAddress?.port ?? configuration.httpsPort
+        var http: Channel?
+        if let httpPort = configuration.httpPort {
+            let registry = runtime.registry
+            let publicPort = configuration.publicHTTPSPort ?? httpsPort
+            http = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(RedirectHandler(registry: registry, httpsPort: publicPort))
+                    }
+                }
+                .bind(host: configuration.bindHost, port: httpPort).get()
+        }
+        runtime.logger.info(
+            "edge listening",
+            metadata: ["https": "\(httpsPort)", "http": "\(http?.localAddress?.port.map(String.init) ?? "off")"]
+        )
+        return Listeners(https: https, http: http)
+    }
+
+    private static func sniResolved(_ result: SNIResult, channel: Channel, runtime: EdgeRuntime) -> EventLoopFuture<Void> {
+        guard case .hostname(let name) = result, let (tenant, sslContext) = runtime.registry.tlsContext(forServerName: name)
+        else {
+            // No SNI, or a name that is no storefront's: refuse before any TLS work.
+            runtime.logger.debug("TLS connection refused: unknown server name")
+            return channel.close()
+        }
+        do {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        return channel.configureCommonHTTPServerPipeline { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandler(EdgeHTTPHandler(runtime: runtime, connectionTenant: tenant))
+            }
+        }
+    }
+
+    /// The bound listeners of a started server.
+    public struct Listeners: Sendable {
+        let https: Channel
+        let http: Channel?
+
+        /// The bound ports.
+        public var ports: BoundPorts {
+            BoundPorts(https: https.localAddress?.port ?? 0, http: http?.localAddress?.port)
+        }
+
+        /// Stops accepting connections.
+        public func close() async {
+            try? await https.close()
+            try? await http?.close()
+        }
+    }
+}
+
+/// Runs an ``EdgeServer`` as a service: binds on start, closes the listeners on graceful shutdown.
+public struct EdgeService: Service {
+    let server: EdgeServer
+
+    public init(server: EdgeServer) { self.server = server }
+
+    public func run() async throws {
+        let listeners = try await server.start()
+        try? await gracefulShutdown()
+        await listeners.close()
+    }
+}

@@ -1,0 +1,56 @@
+import Logging
+import PostgresNIO
+
+/// Everything an origin instance needs to run. Defaults suit the local dev stack.
+public struct OriginConfiguration: Sendable {
+    /// Where one PostgreSQL server is.
+    public struct Database: Sendable {
+        public var host: String
+        public var port: Int
+        public var username: String
+        public var password: String?
+        public var database: String
+        public var maximumConnections = 16
+
+        public init(host: String = "127.0.0.1", port: Int, username: String = "storefront", password: String? = nil, database: String = "storefront") {
+            self.host = host
+            self.port = port
+            self.username = username
+            self.password = password
+            self.database = database
+        }
+
+        func clientConfiguration() -> PostgresClient.Configuration {
+            var configuration = PostgresClient.Configuration(
+                host: host,
+                port: port,
+                username: username,
+                password: password,
+                database: database,
+                tls: .disable
+            )
+            configuration.options.maximumConnections = maximumConnections
+            configuration.options.connectionIdleTimeout = .seconds(60)
+            return configuration
+        }
+    }
+
+    /// The HTTP listener's address.
+    public var host = "127.0.0.1"
+    /// The HTTP listener's port (0 picks a free one).
+    public var port = 8081
+    /// The primary: every write goes here.
+    public var primary = Database(port: 55432)
+    /// The streaming replica: reads go here.
+    public var replica = Database(port: 55433)
+    /// The token the edge presents on internal APIs (`x-internal-token`).
+    public var internalToken = "dev-internal-token"
+    /// How long a Host → storefront resolution is remembered.
+    public var storefrontCacheTTL: Duration = .seconds(5)
+    /// `s-maxage` of product pages: how long edges may keep them.
+    public var productSharedMaxAge = 300
+    /// `max-age` of product pages: how long browsers may keep them.
+    public var productMaxAge = 30
+
+    public init() {}
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Shared
+
+/// Renders a product page in the storefront's theme. Every interpolated text is HTML-escaped.
+enum ProductPage {
+    static func render(product: Product, storefront: Storefront) -> String {
+        let theme = storefront.theme
+        let price = formatPrice(cents: product.priceCents, currency: product.currency)
+        return """
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(product.title)) · \(escape(theme.name))</title>
+            <style>
+            body { margin: 0; font-family: system-ui, sans-serif; background: \(theme.backgroundColor); color: \(theme.primaryColor); }
+            header { padding: 1rem 2rem; background: \(theme.primaryColor); color: \(theme.backgroundColor); }
+            main { padding: 2rem; max-width: 48rem; }
+            .price { color: \(theme.accentColor); font-size: 1.5rem; font-weight: 600; }
+            </style>
+            </head>
+            <body>
+            <header><strong>\(escape(theme.name))</strong></header>
+            <main>
+            <h1>\(escape(product.title))</h1>
+            <p class="price">\(escape(price))</p>
+            <p>\(escape(product.description))</p>
+            </main>
+            </body>
+            </html>
+
+            """
+    }
+
+    static func formatPrice(cents: Int64, currency: String) -> String {
+        let units = cents / 100
+        let rest = cents % 100
+        return "\(units).\(rest < 10 ? "0" : "")\(rest) \(currency)"
+    }
+
+    static func escape(_ text: String) -> String {
+        var result = ""
+        result.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\"": result += "&quot;"
+            case "'": result += "&#39;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}
+
+/// Strong entity tags from the representation's bytes (64-bit FNV-1a).
+enum EntityTag {
+    static func strong(for bytes: some Sequence<UInt8>) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return "\"\(String(repeating: "0", count: 16 - hex.count))\(hex)\""
+    }
+
+    /// Whether an `If-None-Match` value matches `etag` (weak comparison, RFC 9110 §13.1.2).
+    static func matches(ifNoneMatch: String, etag: String) -> Bool {
+        let opaque = { (tag: Substring) -> Substring in tag.hasPrefix("W/") ? tag.dropFirst(2) : tag }
+        return ifNoneMatch.split(separator: ",").contains { candidate in
+            let tag = candidate.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || opaque(Substring(tag)) == opaque(Substring(etag))
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import PostgresNIO
+import Shared
+
+/// Resolves a request's Host to its storefront through the `storefronts` table, remembering answers
+/// (found or not) for a short time so that a page view costs no lookup query.
+public final class StorefrontDirectory: Sendable {
+    private struct Remembered: Sendable {
+        var storefront: Storefront?
+        var expires: ContinuousClock.Instant
+    }
+
+    private let database: TenantDatabase
+    private let ttl: Duration
+    private let remembered = NIOLockedValueBox([HostName: Remembered]())
+    private let logger: Logger
+
+    public init(database: TenantDatabase, ttl: Duration, logger: Logger) {
+        self.database = database
+        self.ttl = ttl
+        self.logger = logger
+    }
+
+    /// The storefront serving `host`, or `nil` when none does.
+    public func storefront(for host: HostName) async throws -> Storefront? {
+        let now = ContinuousClock.now
+        if let hit = remembered.withLockedValue({ $0[host] }), hit.expires > now { return hit.storefront }
+        let rows = try await database.replica.query(
+            "SELECT domain, tenant_id, theme::text FROM storefronts WHERE domain = \(host.rawValue)",
+            logger: logger
+        )
+        var found: Storefront?
+        for try await (domain, tenant, theme) in rows.decode((String, String, String).self) {
+            guard let domain = HostName(normalising: domain), let tenant = TenantID(tenant) else { continue }
+            let decoded = (try? JSONDecoder().decode(Theme.self, from: Data(theme.utf8))) ?? Theme(name: domain.rawValue)
+            found = Storefront(domain: domain, tenantID: tenant, theme: decoded)
+        }
+        let entry = Remembered(storefront: found, expires: now + ttl)
+        remembered.withLockedValue { $0[host] = entry }
+        return found
+    }
+
+    /// Forgets what was remembered about `host` (after a storefront changes).
+    public func invalidate(_ host: HostName) {
+        remembered.withLockedValue { _ = $0.removeValue(forKey: host) }
+    }
+
+    /// Every storefront, for the edge's tenant directory.
+    public func allEntries() async throws -> [TenantDirectoryEntry] {
+        let rows = try await database.replica.query(
+            "SELECT domain, tenant_id FROM storefronts ORDER BY domain",
+            logger: logger
+        )
+        var entries: [TenantDirectoryEntry] = []
+        for try await (domain, tenant) in rows.decode((String, String).self) {
+            guard let domain = HostName(normalising: domain), let tenant = TenantID(tenant) else { continue }
+            entries.append(TenantDirectoryEntry(domain: domain, tenantID: tenant))
+        }
+        return entries
+    }
+}

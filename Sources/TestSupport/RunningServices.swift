@@ -1,0 +1,76 @@
+import EdgeGateway
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Origin
+import ServiceLifecycle
+import Shared
+
+/// Runs an origin on a free loopback port for the duration of `body`, then shuts it down gracefully.
+/// - Parameters:
+///   - configuration: the origin's configuration; its port is replaced by a free one.
+///   - body: receives the bound port.
+public func withRunningOrigin<Result: Sendable>(
+    configuration: OriginConfiguration = TestEnvironment.originConfiguration(),
+    _ body: @Sendable (Int) async throws -> Result
+) async throws -> Result {
+    var configuration = configuration
+    configuration.port = 0
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    let app = OriginApplication.build(configuration: configuration, logger: TestEnvironment.logger) { channel in
+        portContinuation.yield(channel.localAddress?.port ?? 0)
+        portContinuation.finish()
+    }
+    let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: TestEnvironment.logger)
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        defer { tasks.cancelAll() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw ServiceStartError.noPort }
+        do {
+            let result = try await body(port)
+            await group.triggerGracefulShutdown()
+            try await tasks.next()
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            throw error
+        }
+    }
+}
+
+/// Runs an edge with a fixed tenant list on free loopback ports for the duration of `body`.
+/// - Parameters:
+///   - tenants: the storefronts the edge serves.
+///   - certificates: their certificates.
+///   - origins: where misses go.
+///   - configure: changes to the default test configuration.
+///   - body: receives the registry (to change tenants live) and the bound ports.
+public func withRunningEdge<Result: Sendable>(
+    tenants: [TenantDirectoryEntry],
+    certificates: TestCertificates,
+    origins: [HTTPEndpoint],
+    configure: (inout EdgeConfiguration) -> Void = { _ in },
+    _ body: @Sendable (TenantRegistry, EdgeServer.BoundPorts) async throws -> Result
+) async throws -> Result {
+    var configuration = EdgeConfiguration(origins: origins)
+    configuration.httpsPort = 0
+    configuration.httpPort = 0
+    configure(&configuration)
+    let registry = TenantRegistry(certificateDirectory: certificates.directory, logger: TestEnvironment.logger)
+    registry.update(tenants)
+    let server = try EdgeServer(configuration: configuration, registry: registry, logger: TestEnvironment.logger)
+    let listeners = try await server.start()
+    do {
+        let result = try await body(registry, listeners.ports)
+        await listeners.close()
+        return result
+    } catch {
+        await listeners.close()
+        throw error
+    }
+}
+
+public enum ServiceStartError: Error { case noPort }

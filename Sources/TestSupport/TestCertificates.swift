@@ -1,0 +1,39 @@
+import Foundation
+
+/// Development certificates for test storefronts, issued by `deploy/certs.sh` (the same script as the dev stack)
+/// into a fresh temporary folder.
+public struct TestCertificates: Sendable {
+    /// The folder in the edge's layout: `<domain>/tls.crt`, `<domain>/tls.key`, plus `ca.crt`.
+    public let directory: String
+
+    public var caPath: String { "\(directory)/ca.crt" }
+
+    /// Issues certificates for `domains` in a new temporary folder.
+    public init(domains: [String]) throws {
+        directory = NSTemporaryDirectory() + "storefront-certs-\(UUID().uuidString)"
+        try Self.issue(into: directory, domains: domains)
+    }
+
+    /// Issues certificates for more domains in the same folder (with the same CA).
+    public func add(domains: [String]) throws {
+        try Self.issue(into: directory, domains: domains)
+    }
+
+    public func certificatePath(for domain: String) -> String { "\(directory)/\(domain)/tls.crt" }
+
+    /// Deletes the folder.
+    public func remove() {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private static func issue(into directory: String, domains: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["\(TestEnvironment.repositoryRoot)/deploy/certs.sh", directory] + domains
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CertificateError.scriptFailed(process.terminationStatus) }
+    }
+
+    public enum CertificateError: Error { case scriptFailed(Int32) }
+}

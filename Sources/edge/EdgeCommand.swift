@@ -1,0 +1,78 @@
+import ArgumentParser
+import EdgeGateway
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+@main
+struct EdgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edge",
+        abstract: "The Storefront Edge gateway: HTTPS per tenant, in-memory cache, origin pool."
+    )
+
+    @Option(help: "Listen address (env EDGE_BIND).") var bind = env("EDGE_BIND", "127.0.0.1")
+    @Option(help: "HTTPS port (env EDGE_HTTPS_PORT).") var httpsPort = Int(env("EDGE_HTTPS_PORT", "8443"))!
+    @Option(help: "HTTP port answering 308 to HTTPS; 0 disables it (env EDGE_HTTP_PORT).")
+    var httpPort = Int(env("EDGE_HTTP_PORT", "8080"))!
+    @Option(help: "HTTPS port clients use, for redirects; 0 means --https-port (env EDGE_PUBLIC_HTTPS_PORT).")
+    var publicHTTPSPort = Int(env("EDGE_PUBLIC_HTTPS_PORT", "0"))!
+    @Option(help: "Origins as host:port, comma separated (env EDGE_ORIGINS).")
+    var origins = env("EDGE_ORIGINS", "127.0.0.1:8081,127.0.0.1:8082")
+    @Option(help: "Tenant source: 'origin' (the origins' /internal/tenants) or a JSON file path (env EDGE_TENANTS).")
+    var tenants = env("EDGE_TENANTS", "origin")
+    @Option(help: "Token for the origin's internal API (env INTERNAL_TOKEN).")
+    var internalToken = env("INTERNAL_TOKEN", "dev-internal-token")
+    @Option(help: "Folder with <domain>/tls.crt and <domain>/tls.key (env EDGE_CERT_DIR).")
+    var certDir = env("EDGE_CERT_DIR", ".state/certs")
+    @Option(help: "Seconds between full tenant refreshes (env EDGE_TENANT_REFRESH).")
+    var tenantRefresh = Int(env("EDGE_TENANT_REFRESH", "5"))!
+    @Option(help: "Cache budget in MiB (env EDGE_CACHE_MB).") var cacheMB = Int(env("EDGE_CACHE_MB", "256"))!
+
+    func run() async throws {
+        var logger = Logger(label: "edge")
+        logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
+        let endpoints = origins.split(separator: ",").compactMap { HTTPEndpoint(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        guard !endpoints.isEmpty else { throw ValidationError("no valid origin in '\(origins)'") }
+
+        var configuration = EdgeConfiguration(origins: endpoints)
+        configuration.bindHost = bind
+        configuration.httpsPort = httpsPort
+        configuration.httpPort = httpPort == 0 ? nil : httpPort
+        configuration.publicHTTPSPort = publicHTTPSPort == 0 ? nil : publicHTTPSPort
+        configuration.cacheByteBudget = cacheMB * 1024 * 1024
+
+        let group = MultiThreadedEventLoopGroup.singleton
+        let registry = TenantRegistry(certificateDirectory: certDir, logger: logger)
+        let source: any TenantSource =
+            tenants == "origin"
+            ? OriginTenantSource(
+                client: try HTTP1Client(group: group),
+                endpoints: endpoints,
+                token: internalToken,
+                eventLoop: group.next()
+            )
+            : StaticFileTenantSource(path: tenants)
+        let refresher = TenantRefreshService(
+            source: source,
+            registry: registry,
+            interval: .seconds(tenantRefresh),
+            logger: logger
+        )
+        await refresher.refreshOnce()
+        let server = try EdgeServer(configuration: configuration, registry: registry, group: group, logger: logger)
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: refresher), .init(service: EdgeService(server: server))],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await services.run()
+    }
+}
+
+func env(_ name: String, _ fallback: String) -> String {
+    ProcessInfo.processInfo.environment[name] ?? fallback
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Origin
+import PostgresNIO
+import Shared
+
+@main
+struct OriginCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "origin",
+        abstract: "The Storefront Edge origin: tenant-scoped storefront backend.",
+        subcommands: [Serve.self, Migrate.self, Seed.self, AddTenant.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options shared by every subcommand; each falls back to an environment variable, then to the dev default.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "Primary host (env PG_PRIMARY_HOST).") var primaryHost = env("PG_PRIMARY_HOST", "127.0.0.1")
+    @Option(help: "Primary port (env PG_PRIMARY_PORT).") var primaryPort = Int(env("PG_PRIMARY_PORT", "55432"))!
+    @Option(help: "Replica host (env PG_REPLICA_HOST).") var replicaHost = env("PG_REPLICA_HOST", "127.0.0.1")
+    @Option(help: "Replica port (env PG_REPLICA_PORT).") var replicaPort = Int(env("PG_REPLICA_PORT", "55433"))!
+    @Option(help: "Database user (env PG_USER).") var pgUser = env("PG_USER", "storefront")
+    @Option(help: "Database name (env PG_DATABASE).") var pgDatabase = env("PG_DATABASE", "storefront")
+
+    func apply(to configuration: inout OriginConfiguration) {
+        let password = ProcessInfo.processInfo.environment["PG_PASSWORD"]
+        configuration.primary = .init(host: primaryHost, port: primaryPort, username: pgUser, password: password, database: pgDatabase)
+        configuration.replica = .init(host: replicaHost, port: replicaPort, username: pgUser, password: password, database: pgDatabase)
+    }
+
+    /// Runs `body` with a running client of the primary.
+    func withPrimary(_ body: @Sendable (PostgresClient, Logger) async throws -> Void) async throws {
+        var configuration = OriginConfiguration()
+        apply(to: &configuration)
+        let logger = Logger(label: "origin")
+        let client = PostgresClient(
+            configuration: .init(
+                host: configuration.primary.host,
+                port: configuration.primary.port,
+                username: configuration.primary.username,
+                password: configuration.primary.password,
+                database: configuration.primary.database,
+                tls: .disable
+            ),
+            backgroundLogger: logger
+        )
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            try await body(client, logger)
+            group.cancelAll()
+        }
+    }
+}
+
+func env(_ name: String, _ fallback: String) -> String {
+    ProcessInfo.processInfo.environment[name] ?? fallback
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve storefronts over HTTP.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Listen address (env ORIGIN_HOST).") var host = env("ORIGIN_HOST", "127.0.0.1")
+    @Option(help: "Listen port (env ORIGIN_PORT).") var port = Int(env("ORIGIN_PORT", "8081"))!
+    @Option(help: "Token the edge presents on /internal (env INTERNAL_TOKEN).") var internalToken = env("INTERNAL_TOKEN", "dev-internal-token")
+    @Flag(help: "Apply pending migrations before serving.") var migrate = false
+
+    func run() async throws {
+        var configuration = OriginConfiguration()
+        database.apply(to: &configuration)
+        configuration.host = host
+        configuration.port = port
+        configuration.internalToken = internalToken
+        var logger = Logger(label: "origin")
+        logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
+        if migrate {
+            try await database.withPrimary { client, logger in try await Migrations.migrate(client, logger: logger) }
+        }
+        let app = OriginApplication.build(configuration: configuration, logger: logger)
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending schema migrations on the primary.")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        try await database.withPrimary { client, logger in
+            let applied = try await Migrations.migrate(client, logger: logger)
+            print(applied.isEmpty ? "schema up to date" : "applied migrations \(applied)")
+        }
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create the demo tenants with products and orders.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Products per tenant.") var products = 300
+    @Option(help: "Orders per tenant.") var orders = 200
+
+    func run() async throws {
+        let products = products
+        let orders = orders
+        try await database.withPrimary { client, logger in
+            for spec in Seeder.demoTenants {
+                try await Seeder.upsertTenant(spec, on: client, logger: logger)
+                try await Seeder.seedCatalogue(spec, products: products, orders: orders, on: client, logger: logger)
+                print("seeded \(spec.id) on \(spec.domain)")
+            }
+        }
+    }
+}
+
+struct AddTenant: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add-tenant",
+        abstract: "Create a tenant and its storefront domain (idempotent)."
+    )
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Tenant id: a-z, 0-9 and -.") var id: String
+    @Option(help: "Storefront domain.") var domain: String
+    @Option(help: "Display name.") var name: String
+    @Option(help: "Products to create for a demo catalogue.") var products = 0
+
+    func run() async throws {
+        guard let tenant = TenantID(id) else { throw ValidationError("invalid tenant id '\(id)'") }
+        guard let host = HostName(normalising: domain) else { throw ValidationError("invalid domain '\(domain)'") }
+        let spec = Seeder.TenantSpec(id: tenant, name: name, domain: host, theme: Theme(name: name))
+        let products = products
+        try await database.withPrimary { client, logger in
+            try await Seeder.upsertTenant(spec, on: client, logger: logger)
+            if products > 0 {
+                try await Seeder.seedCatalogue(spec, products: products, orders: 0, on: client, logger: logger)
+            }
+            print("tenant \(tenant) serves \(host)")
+        }
+    }
+}
