@@ -104,7 +104,24 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "OriginIntegrationTests", dependencies: ["Origin", "RedisClient", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["EdgeGateway", "Origin", "TestSupport"]),
+        .testTarget(
+            name: "OriginIntegrationTests",
+            dependencies: [
+                "Origin", "RedisClient", "TestSupport", "EdgeGateway",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "EdgeGateway", "Origin", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ]
 )

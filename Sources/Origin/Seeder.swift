@@ -49,6 +49,14 @@ public enum Seeder {
     /// Creates the tenant and its storefront (or updates the theme of an existing one of the same tenant).
     public static func upsertTenant(_ spec: TenantSpec, on client: PostgresClient, logger: Logger) async throws {
         let theme = String(decoding: try JSONEncoder().encode(spec.theme), as: UTF8.self)
+        do {
+            try await insertTenant(spec, theme: theme, on: client, logger: logger)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
+    private static func insertTenant(_ spec: TenantSpec, theme: String, on client: PostgresClient, logger: Logger) async throws {
         try await client.withTransaction(logger: logger) { connection in
             try await connection.query(
                 """

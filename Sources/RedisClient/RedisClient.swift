@@ -23,43 +23,66 @@ public final class RedisClient: Sendable {
         }
     }
 
+    /// One pooled connection: absent, being opened (callers share the attempt), or open.
+    private enum Slot {
+        case empty
+        case connecting(Task<RedisConnection, any Error>)
+        case ready(RedisConnection)
+    }
+
     private let configuration: Configuration
     private let group: any EventLoopGroup
-    private let slots: NIOLockedValueBox<(next: Int, connections: [RedisConnection?])>
+    private let slots: NIOLockedValueBox<(next: Int, slots: [Slot])>
 
     public init(configuration: Configuration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.configuration = configuration
         self.group = group
-        self.slots = NIOLockedValueBox((0, Array(repeating: nil, count: max(1, configuration.connections))))
+        self.slots = NIOLockedValueBox((0, Array(repeating: .empty, count: max(1, configuration.connections))))
     }
 
     /// Sends one command on a pooled connection and returns its reply.
     /// - Parameter arguments: the command and its arguments.
     @discardableResult
     public func send(_ arguments: [[UInt8]]) async throws -> RESPValue {
-        let (index, existing) = slots.withLockedValue { slots -> (Int, RedisConnection?) in
-            let index = slots.next % slots.connections.count
-            slots.next &+= 1
-            return (index, slots.connections[index])
-        }
-        let connection: RedisConnection
-        if let existing, existing.isActive {
-            connection = existing
-        } else {
-            connection = try await RedisConnection.connect(
-                host: configuration.host,
-                port: configuration.port,
-                connectTimeout: configuration.connectTimeout,
-                group: group
-            )
-            let replaced = slots.withLockedValue { slots -> RedisConnection? in
-                let old = slots.connections[index]
-                slots.connections[index] = connection
-                return old
+        try await connection().send(arguments, timeout: configuration.commandTimeout)
+    }
+
+    private func connection() async throws -> RedisConnection {
+        let configuration = self.configuration
+        let group = self.group
+        let (index, attempt) = slots.withLockedValue { state -> (Int, Task<RedisConnection, any Error>) in
+            let index = state.next % state.slots.count
+            state.next &+= 1
+            switch state.slots[index] {
+            case .ready(let connection) where connection.isActive:
+                return (index, Task { connection })
+            case .connecting(let task):
+                return (index, task)
+            case .empty, .ready:
+                let task = Task {
+                    try await RedisConnection.connect(
+                        host: configuration.host,
+                        port: configuration.port,
+                        connectTimeout: configuration.connectTimeout,
+                        group: group
+                    )
+                }
+                state.slots[index] = .connecting(task)
+                return (index, task)
             }
-            if let replaced, replaced !== existing { await replaced.close() }
         }
-        return try await connection.send(arguments, timeout: configuration.commandTimeout)
+        do {
+            let connection = try await attempt.value
+            slots.withLockedValue { state in
+                if case .connecting = state.slots[index] { state.slots[index] = .ready(connection) }
+            }
+            return connection
+        } catch {
+            slots.withLockedValue { state in
+                if case .connecting = state.slots[index] { state.slots[index] = .empty }
+            }
+            throw error
+        }
     }
 
     /// Sends one command given as strings.
@@ -70,10 +93,16 @@ public final class RedisClient: Sendable {
 
     /// Closes every connection.
     public func shutdown() async {
-        let connections = slots.withLockedValue { slots in
-            defer { slots.connections = Array(repeating: nil, count: slots.connections.count) }
-            return slots.connections
+        let slots = self.slots.withLockedValue { state in
+            defer { state.slots = Array(repeating: .empty, count: state.slots.count) }
+            return state.slots
         }
-        for connection in connections { await connection?.close() }
+        for slot in slots {
+            switch slot {
+            case .ready(let connection): await connection.close()
+            case .connecting(let task): await (try? task.value)?.close()
+            case .empty: break
+            }
+        }
     }
 }

@@ -43,7 +43,10 @@ public final class RedisConnection: Sendable {
     @discardableResult
     public func send(_ arguments: [[UInt8]], timeout: TimeAmount = .seconds(1)) async throws -> RESPValue {
         let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        channel.writeAndFlush(RedisCommandHandler.Command(arguments: arguments, promise: promise, timeout: timeout), promise: nil)
+        // On a closed channel the write never reaches the handler: fail the command with the write.
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { _ in promise.fail(RedisError.connectionClosed) }
+        channel.writeAndFlush(RedisCommandHandler.Command(arguments: arguments, promise: promise, timeout: timeout), promise: written)
         let reply = try await promise.futureResult.get()
         if case .error(let message) = reply { throw RedisError.server(message) }
         return reply

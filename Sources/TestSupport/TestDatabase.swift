@@ -8,22 +8,14 @@ public struct TestDatabase: Sendable {
     public let replica: PostgresClient
     public let database: TenantDatabase
 
-    /// Runs `body` with running clients; the schema is migrated first.
+    /// Runs `body` with running clients of the test primary and replica; the schema is migrated.
+    ///
+    /// One set of clients serves every test in the process (they run until the process exits), so parallel
+    /// tests share a few connections instead of exhausting the server's.
     public static func with<Result: Sendable>(
         _ body: @Sendable (TestDatabase) async throws -> Result
     ) async throws -> Result {
-        let configuration = TestEnvironment.originConfiguration()
-        let logger = TestEnvironment.logger
-        let primary = PostgresClient(configuration: configuration.primary.clientConfigurationForTests(), backgroundLogger: logger)
-        let replica = PostgresClient(configuration: configuration.replica.clientConfigurationForTests(), backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await primary.run() }
-            group.addTask { await replica.run() }
-            defer { group.cancelAll() }
-            try await Migrations.migrate(primary, logger: logger)
-            let database = TenantDatabase(primary: primary, replica: replica, logger: logger)
-            return try await body(TestDatabase(primary: primary, replica: replica, database: database))
-        }
+        try await body(try await SharedTestDatabase.instance.get())
     }
 
     /// Creates a tenant with a small catalogue, and waits until the replica has it.
@@ -37,7 +29,7 @@ public struct TestDatabase: Sendable {
     /// Waits until the replica has replayed everything the primary has written so far.
     public func waitForReplica(timeout: Duration = .seconds(10)) async throws {
         var lsn = ""
-        for try await value in try await primary.query("SELECT pg_current_wal_lsn()::text").decode(String.self) {
+        for try await value in try await primary.query("SELECT pg_current_wal_insert_lsn()::text").decode(String.self) {
             lsn = value
         }
         let deadline = ContinuousClock.now + timeout
@@ -57,6 +49,33 @@ public struct TestDatabase: Sendable {
 
 public enum TestDatabaseError: Error { case replicaLagging }
 
+/// Starts the shared test clients once per process.
+actor SharedTestDatabase {
+    static let instance = SharedTestDatabase()
+    private var started: Task<TestDatabase, any Error>?
+
+    func get() async throws -> TestDatabase {
+        if let started { return try await started.value }
+        let task = Task {
+            let configuration = TestEnvironment.originConfiguration()
+            let logger = TestEnvironment.logger
+            let primary = PostgresClient(configuration: configuration.primary.clientConfigurationForTests(), backgroundLogger: logger)
+            let replica = PostgresClient(configuration: configuration.replica.clientConfigurationForTests(), backgroundLogger: logger)
+            // The clients live as long as the test process.
+            Task.detached { await primary.run() }
+            Task.detached { await replica.run() }
+            try await Migrations.migrate(primary, logger: logger)
+            return TestDatabase(
+                primary: primary,
+                replica: replica,
+                database: TenantDatabase(primary: primary, replica: replica, logger: logger)
+            )
+        }
+        started = task
+        return try await task.value
+    }
+}
+
 extension OriginConfiguration.Database {
     func clientConfigurationForTests() -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
@@ -67,7 +86,7 @@ extension OriginConfiguration.Database {
             database: database,
             tls: .disable
         )
-        configuration.options.maximumConnections = 4
+        configuration.options.maximumConnections = 8
         return configuration
     }
 }

@@ -29,6 +29,9 @@ public enum TestEnvironment {
         configuration.port = 0
         configuration.primary = .init(port: primaryPort, database: database)
         configuration.replica = .init(port: replicaPort, database: database)
+        // Many origins run side by side in parallel tests: keep each one's pools small.
+        configuration.primary.maximumConnections = 3
+        configuration.replica.maximumConnections = 3
         configuration.internalToken = "test-internal-token"
         configuration.storefrontCacheTTL = .milliseconds(200)
         return configuration

@@ -1,0 +1,89 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A scripted HTTP/1.1 origin on a free loopback port that counts and records the requests it gets.
+public final class FakeOrigin: Sendable {
+    /// What the fake answers.
+    public struct Reply: Sendable {
+        public var status: HTTPResponseStatus
+        public var headers: [(String, String)]
+        public var body: String
+
+        public init(status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], body: String = "") {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+    }
+
+    public typealias Responder = @Sendable (HTTPRequestHead) -> Reply
+
+    private let channel: Channel
+    private let recorded: NIOLockedValueBox<[HTTPRequestHead]>
+
+    /// The bound port.
+    public var port: Int { channel.localAddress?.port ?? 0 }
+    /// Every request head received, in order.
+    public var requests: [HTTPRequestHead] { recorded.withLockedValue { $0 } }
+    /// How many requests arrived.
+    public var requestCount: Int { recorded.withLockedValue { $0.count } }
+
+    private init(channel: Channel, recorded: NIOLockedValueBox<[HTTPRequestHead]>) {
+        self.channel = channel
+        self.recorded = recorded
+    }
+
+    /// Starts a fake origin answering every request with `responder`.
+    public static func start(_ responder: @escaping Responder) async throws -> FakeOrigin {
+        let recorded = NIOLockedValueBox([HTTPRequestHead]())
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(Handler(responder: responder, recorded: recorded))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return FakeOrigin(channel: channel, recorded: recorded)
+    }
+
+    /// Stops listening.
+    public func stop() async {
+        try? await channel.close()
+    }
+
+    private final class Handler: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+
+        let responder: Responder
+        let recorded: NIOLockedValueBox<[HTTPRequestHead]>
+        var head: HTTPRequestHead?
+
+        init(responder: @escaping Responder, recorded: NIOLockedValueBox<[HTTPRequestHead]>) {
+            self.responder = responder
+            self.recorded = recorded
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let head): self.head = head
+            case .body: break
+            case .end:
+                guard let head else { return }
+                recorded.withLockedValue { $0.append(head) }
+                let reply = responder(head)
+                var response = HTTPResponseHead(version: head.version, status: reply.status)
+                for (name, value) in reply.headers { response.headers.add(name: name, value: value) }
+                let body = context.channel.allocator.buffer(string: reply.body)
+                response.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
+                context.write(wrapOutboundOut(.head(response)), promise: nil)
+                if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import EdgeCore
+import Shared
+import Testing
+
+@Suite struct CacheStoreTests {
+    let alpine = TenantID("alpine")!
+    let harbor = TenantID("harbor")!
+    let second: UInt64 = 1_000_000_000
+
+    func key(_ tenant: TenantID, _ id: String) -> CacheKey { CacheKey(tenant: tenant, resource: "page", id: id) }
+
+    func payload(_ lookup: CacheStore<String>.Lookup) -> String? {
+        if case .fresh(let hit) = lookup { return hit.payload }
+        return nil
+    }
+
+    @Test func storedObjectIsFreshUntilItsTTL() {
+        let store = CacheStore<String>(byteBudget: 1000)
+        store.store(key(alpine, "a"), payload: "A", size: 1, now: 0, ttlSeconds: 10)
+        #expect(payload(store.lookup(key(alpine, "a"), now: 9 * second)) == "A")
+        #expect(payload(store.lookup(key(alpine, "a"), now: 10 * second)) == nil)
+        #expect(store.usage.objects == 0)
+    }
+
+    /// Two tenants' objects under the same resource and id never answer for each other.
+    @Test func tenantsDoNotShareEntries() {
+        let store = CacheStore<String>(byteBudget: 1000)
+        store.store(key(alpine, "home"), payload: "alpine", size: 1, now: 0, ttlSeconds: 10)
+        #expect(payload(store.lookup(key(harbor, "home"), now: 0)) == nil)
+        store.store(key(harbor, "home"), payload: "harbor", size: 1, now: 0, ttlSeconds: 10)
+        #expect(payload(store.lookup(key(alpine, "home"), now: 0)) == "alpine")
+        #expect(payload(store.lookup(key(harbor, "home"), now: 0)) == "harbor")
+    }
+
+    /// The store never holds more bytes than its budget, and never stores an object larger than it.
+    @Test func staysWithinBudget() {
+        let store = CacheStore<String>(byteBudget: 100)
+        for index in 0..<50 { store.store(key(alpine, "\(index)"), payload: "x", size: 30, now: 0, ttlSeconds: 60) }
+        #expect(store.usage.bytes <= 100)
+        #expect(store.usage.objects == 3)
+        store.store(key(alpine, "huge"), payload: "x", size: 101, now: 0, ttlSeconds: 60)
+        #expect(payload(store.lookup(key(alpine, "huge"), now: 0)) == nil)
+    }
+
+    /// SIEVE: an object that was hit survives the next eviction; an unvisited older one goes.
+    @Test func visitedObjectSurvivesEviction() {
+        let store = CacheStore<String>(byteBudget: 3)
+        for id in ["a", "b", "c"] { store.store(key(alpine, id), payload: id, size: 1, now: 0, ttlSeconds: 60) }
+        _ = store.lookup(key(alpine, "a"), now: 0)
+        store.store(key(alpine, "d"), payload: "d", size: 1, now: 0, ttlSeconds: 60)
+        #expect(payload(store.lookup(key(alpine, "a"), now: 0)) == "a")
+        #expect(payload(store.lookup(key(alpine, "b"), now: 0)) == nil)
+        #expect(payload(store.lookup(key(alpine, "c"), now: 0)) == "c")
+        #expect(payload(store.lookup(key(alpine, "d"), now: 0)) == "d")
+    }
+
+    /// Replacing a key keeps one object and accounts its new size.
+    @Test func replaceAccountsOnce() {
+        let store = CacheStore<String>(byteBudget: 100)
+        store.store(key(alpine, "a"), payload: "1", size: 10, now: 0, ttlSeconds: 60)
+        store.store(key(alpine, "a"), payload: "2", size: 20, now: 0, ttlSeconds: 60)
+        #expect(store.usage.objects == 1)
+        #expect(store.usage.bytes == 20)
+        #expect(payload(store.lookup(key(alpine, "a"), now: 0)) == "2")
+        store.remove(key(alpine, "a"))
+        #expect(store.usage.bytes == 0)
+    }
+
+    /// Many objects through a small store: accounting stays exact and nothing crashes the list.
+    @Test func churnKeepsAccountingExact() {
+        let store = CacheStore<Int>(byteBudget: 500)
+        var generator = SystemRandomNumberGenerator()
+        for step in 0..<5000 {
+            let id = Int.random(in: 0..<200, using: &generator)
+            if step % 3 == 0 {
+                _ = store.lookup(key(alpine, "\(id)"), now: UInt64(step))
+            } else {
+                store.store(key(alpine, "\(id)"), payload: id, size: 1 + id % 17, now: UInt64(step), ttlSeconds: 60)
+            }
+            #expect(store.usage.bytes <= 500)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import EdgeGateway
+import NIOHTTP1
+import Shared
+import TestSupport
+
+/// An edge on free ports in front of fake origins, with two tenants and real certificates.
+struct EdgeFixture: Sendable {
+    static let alpine = TenantID("alpine")!
+    static let harbor = TenantID("harbor")!
+    let alpineDomain: String
+    let harborDomain: String
+    let client: HTTPSTestClient
+    let ports: EdgeServer.BoundPorts
+
+    func get(_ path: String, tenant: TenantID = Self.alpine, method: HTTPMethod = .GET, headers: [(String, String)] = [])
+        async throws -> HTTPClientResponse
+    {
+        let domain = tenant == Self.alpine ? alpineDomain : harborDomain
+        return try await client.request(path, port: ports.https, serverName: domain, method: method, headers: headers)
+    }
+
+    /// Runs `body` with an edge in front of `origins` (fake origins started by the test).
+    static func with(
+        origins: [FakeOrigin],
+        _ body: @Sendable (EdgeFixture) async throws -> Void
+    ) async throws {
+        let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+        let alpineDomain = "alpine-\(suffix).test"
+        let harborDomain = "harbor-\(suffix).test"
+        let certificates = try TestCertificates(domains: [alpineDomain, harborDomain])
+        defer { certificates.remove() }
+        let client = try HTTPSTestClient(caPath: certificates.caPath)
+        try await withRunningEdge(
+            tenants: [
+                TenantDirectoryEntry(domain: HostName(normalising: alpineDomain)!, tenantID: alpine),
+                TenantDirectoryEntry(domain: HostName(normalising: harborDomain)!, tenantID: harbor),
+            ],
+            certificates: certificates,
+            origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) }
+        ) { _, ports in
+            try await body(EdgeFixture(alpineDomain: alpineDomain, harborDomain: harborDomain, client: client, ports: ports))
+        }
+    }
+}

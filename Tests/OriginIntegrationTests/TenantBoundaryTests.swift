@@ -1,0 +1,55 @@
+import Origin
+import PostgresNIO
+import Shared
+import Testing
+import TestSupport
+
+@Suite struct TenantBoundaryTests {
+    /// Work for tenant B started inside tenant A's request scope fails before reaching the database.
+    @Test func callForAnotherTenantInsideScopeFails() async throws {
+        try await TestDatabase.with { db in
+            let a = TenantID("boundary-a")!
+            let b = TenantID("boundary-b")!
+            await #expect(throws: TenantDatabase.BoundaryError.tenantMismatch(scope: a, requested: b)) {
+                try await TenantScope.$current.withValue(a) {
+                    try await db.database.read(b) { _ in 1 }
+                }
+            }
+        }
+    }
+
+    /// The same slug in two catalogues returns each tenant its own product.
+    @Test func sameSlugEachTenantsOwnProduct() async throws {
+        try await TestDatabase.with { db in
+            let a = TestEnvironment.uniqueTenant(name: "Boundary A")
+            let b = TestEnvironment.uniqueTenant(name: "Boundary B")
+            try await db.createTenant(a)
+            try await db.createTenant(b)
+            let repository = ProductRepository(database: db.database)
+            let fromA = try await repository.product(a.id, slug: "product-1")
+            let fromB = try await repository.product(b.id, slug: "product-1")
+            #expect(fromA?.title == "Boundary A item 1")
+            #expect(fromB?.title == "Boundary B item 1")
+        }
+    }
+
+    /// A domain belongs to one tenant: another tenant cannot take it over, and nothing is half-written.
+    @Test func domainCannotBeTakenByAnotherTenant() async throws {
+        try await TestDatabase.with { db in
+            let owner = TestEnvironment.uniqueTenant(name: "Owner")
+            try await db.createTenant(owner, products: 0)
+            var thief = TestEnvironment.uniqueTenant(name: "Thief")
+            thief.domain = owner.domain
+            await #expect(throws: Seeder.Failure.self) {
+                try await Seeder.upsertTenant(thief, on: db.primary, logger: TestEnvironment.logger)
+            }
+            let thiefRows = try await db.primary.query("SELECT count(*)::int FROM tenants WHERE id = \(thief.id.rawValue)")
+                .decode(Int.self).collect()
+            #expect(thiefRows == [0])
+            let owners = try await db.primary.query(
+                "SELECT tenant_id FROM storefronts WHERE domain = \(owner.domain.rawValue)"
+            ).decode(String.self).collect()
+            #expect(owners == [owner.id.rawValue])
+        }
+    }
+}
