@@ -6,6 +6,8 @@ struct CachedResponse: Sendable {
     var head: HTTPResponseHead
     var body: ByteBuffer
     var etag: String?
+    /// The upstream request was HEAD: `body` is empty and the head's `content-length` describes the GET body.
+    var bodyOmitted = false
 
     /// The bytes it costs in the cache (body plus an estimate of the head).
     var cost: Int {

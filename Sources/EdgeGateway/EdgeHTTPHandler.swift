@@ -164,7 +164,12 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         HeaderHygiene.removeHopByHop(&head.headers)
         let headers = head.headers
         for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
-        let stored = CachedResponse(head: head, body: response.body, etag: headers.first(name: "etag"))
+        let stored = CachedResponse(
+            head: head,
+            body: response.body,
+            etag: headers.first(name: "etag"),
+            bodyOmitted: key == nil && request.method == .HEAD
+        )
         var status = cacheStatus
         var age = Int(headers.first(name: "age") ?? "") ?? 0
         if let key {
@@ -204,7 +209,10 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             head.status = .notModified
             head.headers.remove(name: "content-length")
             body = nil
-        } else {
+        } else if head.status == .notModified || head.status == .noContent || head.status.code < 200 {
+            head.headers.remove(name: "content-length")
+            body = nil
+        } else if !response.bodyOmitted {
             head.headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes))
         }
         if request.method == .HEAD { body = nil }

@@ -23,8 +23,8 @@ public final class FakeOrigin: Sendable {
     private let channel: Channel
     private let recorded: NIOLockedValueBox<[HTTPRequestHead]>
 
-    /// The bound port.
-    public var port: Int { channel.localAddress?.port ?? 0 }
+    /// The bound port (still known after ``stop()``, to test a dead origin).
+    public let port: Int
     /// Every request head received, in order.
     public var requests: [HTTPRequestHead] { recorded.withLockedValue { $0 } }
     /// How many requests arrived.
@@ -33,6 +33,7 @@ public final class FakeOrigin: Sendable {
     private init(channel: Channel, recorded: NIOLockedValueBox<[HTTPRequestHead]>) {
         self.channel = channel
         self.recorded = recorded
+        self.port = channel.localAddress?.port ?? 0
     }
 
     /// Starts a fake origin answering every request with `responder`.

@@ -191,3 +191,29 @@ import TestSupport
         }
     }
 }
+
+@Suite struct EdgePassThroughTests {
+    /// A HEAD that passes (it carries a cookie) keeps the origin's Content-Length of the GET body.
+    @Test func passedHeadKeepsContentLength() async throws {
+        let origin = try await FakeOrigin.start { _ in FakeOrigin.Reply(headers: [("cache-control", "no-store")], body: "twelve bytes") }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let response = try await edge.get("/p", method: .HEAD, headers: [("cookie", "a=b")])
+            #expect(response.head.headers.first(name: "x-cache") == "PASS")
+            #expect(response.head.headers.first(name: "content-length") == "12")
+            #expect(origin.requests.first?.method == .HEAD)
+        }
+    }
+
+    /// A 304 the origin answers to a passed conditional request carries no body and no Content-Length.
+    @Test func passedNotModifiedHasNoBody() async throws {
+        let origin = try await FakeOrigin.start { _ in FakeOrigin.Reply(status: .notModified, headers: [("etag", "\"v1\"")]) }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let response = try await edge.get("/p", headers: [("cookie", "a=b"), ("if-none-match", "\"v1\"")])
+            #expect(response.head.status == .notModified)
+            #expect(response.head.headers.first(name: "content-length") == nil)
+            #expect(response.body.readableBytes == 0)
+        }
+    }
+}
