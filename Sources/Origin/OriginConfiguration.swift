@@ -20,7 +20,8 @@ public struct OriginConfiguration: Sendable {
             self.database = database
         }
 
-        func clientConfiguration() -> PostgresClient.Configuration {
+        /// The PostgresNIO client configuration for this server.
+        public func clientConfiguration() -> PostgresClient.Configuration {
             var configuration = PostgresClient.Configuration(
                 host: host,
                 port: port,

@@ -57,10 +57,12 @@ actor SharedTestDatabase {
     func get() async throws -> TestDatabase {
         if let started { return try await started.value }
         let task = Task {
-            let configuration = TestEnvironment.originConfiguration()
+            var configuration = TestEnvironment.originConfiguration()
+            configuration.primary.maximumConnections = 8
+            configuration.replica.maximumConnections = 8
             let logger = TestEnvironment.logger
-            let primary = PostgresClient(configuration: configuration.primary.clientConfigurationForTests(), backgroundLogger: logger)
-            let replica = PostgresClient(configuration: configuration.replica.clientConfigurationForTests(), backgroundLogger: logger)
+            let primary = PostgresClient(configuration: configuration.primary.clientConfiguration(), backgroundLogger: logger)
+            let replica = PostgresClient(configuration: configuration.replica.clientConfiguration(), backgroundLogger: logger)
             // The clients live as long as the test process.
             Task.detached { await primary.run() }
             Task.detached { await replica.run() }
@@ -73,20 +75,5 @@ actor SharedTestDatabase {
         }
         started = task
         return try await task.value
-    }
-}
-
-extension OriginConfiguration.Database {
-    func clientConfigurationForTests() -> PostgresClient.Configuration {
-        var configuration = PostgresClient.Configuration(
-            host: host,
-            port: port,
-            username: username,
-            password: password,
-            database: database,
-            tls: .disable
-        )
-        configuration.options.maximumConnections = 8
-        return configuration
     }
 }

@@ -36,17 +36,7 @@ struct DatabaseOptions: ParsableArguments {
         var configuration = OriginConfiguration()
         apply(to: &configuration)
         let logger = Logger(label: "origin")
-        let client = PostgresClient(
-            configuration: .init(
-                host: configuration.primary.host,
-                port: configuration.primary.port,
-                username: configuration.primary.username,
-                password: configuration.primary.password,
-                database: configuration.primary.database,
-                tls: .disable
-            ),
-            backgroundLogger: logger
-        )
+        let client = PostgresClient(configuration: configuration.primary.clientConfiguration(), backgroundLogger: logger)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await client.run() }
             try await body(client, logger)
