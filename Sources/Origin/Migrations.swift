@@ -78,8 +78,36 @@ public enum Migrations {
                 "CREATE INDEX order_lines_product ON order_lines (tenant_id, product_id)",
                 "CREATE INDEX orders_created ON orders (tenant_id, created_at)",
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "row-level security and the application role",
+            statements: [
+                """
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'storefront_app') THEN
+                        RAISE EXCEPTION 'role storefront_app must exist before migrating (the platform creates it)';
+                    END IF;
+                END $$
+                """,
+                "GRANT SELECT ON tenants, storefronts TO storefront_app",
+            ] + tenantTables.flatMap { table in
+                [
+                    "ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY",
+                    """
+                    CREATE POLICY tenant_isolation ON \(table)
+                        USING (tenant_id = current_setting('app.tenant_id', true))
+                        WITH CHECK (tenant_id = current_setting('app.tenant_id', true))
+                    """,
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON \(table) TO storefront_app",
+                ]
+            }
+        ),
     ]
+
+    /// Tables whose rows belong to one tenant: row-level security scopes them to `app.tenant_id`, and the
+    /// query layer refuses statements on them that do not filter by `tenant_id`.
+    public static let tenantTables = ["products", "orders", "order_lines"]
 
     /// Applies every migration not yet applied, each in its own transaction, under an advisory lock so that
     /// origins starting together apply each migration once.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import PostgresNIO
+import Prometheus
 import Shared
 
 /// Builds the origin: database clients (as services), tenant resolution, routes.
@@ -12,20 +13,59 @@ public enum OriginApplication {
     ///   - configuration: listener, databases, token.
     ///   - logger: the origin's logger.
     ///   - onServerRunning: called with the bound channel once the listener is up (tests read the port here).
+    ///   - metrics: the registry `/metrics` on the admin listener exposes (the process bootstraps
+    ///     swift-metrics with it); `nil` serves an empty page.
     public static func build(
         configuration: OriginConfiguration,
         logger: Logger,
+        metrics: PrometheusCollectorRegistry? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let primary = PostgresClient(configuration: configuration.primary.clientConfiguration(), backgroundLogger: logger)
         let replica = PostgresClient(configuration: configuration.replica.clientConfiguration(), backgroundLogger: logger)
-        let database = TenantDatabase(primary: primary, replica: replica, logger: logger)
+        let monitor = ReplicaMonitor(
+            primary: primary,
+            replica: replica,
+            configuration: configuration.replicaMonitor,
+            logger: logger
+        )
+        let database = TenantDatabase(
+            primary: primary,
+            replica: replica,
+            monitor: monitor,
+            routing: configuration.routing,
+            logger: logger
+        )
         let router = buildRouter(configuration: configuration, database: database, logger: logger)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            services: [primary, replica],
+            services: [primary, replica, monitor, adminApplication(configuration: configuration, metrics: metrics, logger: logger)],
             onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+
+    /// The admin listener: `/health` and `/metrics`, on its own port so the edge never forwards to it.
+    static func adminApplication(
+        configuration: OriginConfiguration,
+        metrics: PrometheusCollectorRegistry?,
+        logger: Logger
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/health") { _, _ in "ok\n" }
+        router.get("/metrics") { _, _ -> Response in
+            var text: [UInt8] = []
+            metrics?.emit(into: &text)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: text))
+            )
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.adminPort), serverName: nil),
             logger: logger
         )
     }

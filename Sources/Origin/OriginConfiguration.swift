@@ -12,7 +12,7 @@ public struct OriginConfiguration: Sendable {
         public var database: String
         public var maximumConnections = 16
 
-        public init(host: String = "127.0.0.1", port: Int, username: String = "storefront", password: String? = nil, database: String = "storefront") {
+        public init(host: String = "127.0.0.1", port: Int, username: String = "storefront_app", password: String? = nil, database: String = "storefront") {
             self.host = host
             self.port = port
             self.username = username
@@ -44,6 +44,12 @@ public struct OriginConfiguration: Sendable {
     public var primary = Database(port: 55432)
     /// The streaming replica: reads go here.
     public var replica = Database(port: 55433)
+    /// The admin listener's port (`/metrics`, `/health`); not routed through the edge. 0 picks a free one.
+    public var adminPort = 9181
+    /// Read routing: read-your-writes window, replica timeout.
+    public var routing = TenantDatabase.Routing()
+    /// Replica lag bounds and probe interval.
+    public var replicaMonitor = ReplicaMonitor.Configuration()
     /// The token the edge presents on internal APIs (`x-internal-token`).
     public var internalToken = "dev-internal-token"
     /// How long a Host → storefront resolution is remembered.

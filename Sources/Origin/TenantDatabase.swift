@@ -1,79 +1,225 @@
 import Logging
+import Metrics
 import PostgresNIO
 import Shared
+import Synchronization
 
 /// The origin's database: writes to the primary, reads to the streaming replica, always for one tenant.
 ///
-/// Every call names its tenant; when a ``TenantScope`` is active it must be the same tenant, else the call
-/// fails before touching the database. The closure gets a ``TenantConnection``, which only runs
-/// `PostgresQuery` values (bound parameters, no string-built SQL).
+/// Three walls keep tenants apart:
+/// 1. Every call names its tenant, and must run inside a ``TenantScope`` of that same tenant.
+/// 2. ``TenantConnection`` refuses a statement on a tenant table that does not filter by `tenant_id`.
+/// 3. Each unit of work runs in a transaction that sets `app.tenant_id`; PostgreSQL row-level security
+///    limits every tenant table to that tenant (the application role owns no table and cannot bypass it).
+///
+/// Reads go to the replica unless this request wrote, the tenant wrote within ``Routing/readYourWritesWindow``,
+/// or the replica is down or lagging (see ``ReplicaMonitor``); a replica read that fails or times out is
+/// retried on the primary, so a replica outage costs latency, never a failed request.
 public final class TenantDatabase: Sendable {
     /// Errors of the tenant boundary.
-    public enum BoundaryError: Error, Equatable {
+    public enum BoundaryError: Error, Equatable, CustomStringConvertible {
+        /// Tenant data was asked for outside any tenant scope.
+        case noTenantContext
         /// A call for one tenant ran inside the scope of another.
         case tenantMismatch(scope: TenantID, requested: TenantID)
+        /// A statement on a tenant table without a `tenant_id` filter.
+        case missingTenantFilter(table: String)
+
+        public var description: String {
+            switch self {
+            case .noTenantContext: "tenant data accessed outside a tenant context"
+            case .tenantMismatch(let scope, let requested): "work for tenant \(requested) inside the scope of \(scope)"
+            case .missingTenantFilter(let table): "statement on tenant table \(table) without a tenant_id filter"
+            }
+        }
+    }
+
+    /// Where reads go.
+    public struct Routing: Sendable {
+        /// After a tenant writes, its reads stay on the primary this long (read-your-writes across requests).
+        public var readYourWritesWindow: Duration = .seconds(2)
+        /// A replica read taking longer than this (lease and query) is retried on the primary.
+        public var replicaTimeout: Duration = .milliseconds(500)
+
+        public init() {}
     }
 
     public let primary: PostgresClient
     public let replica: PostgresClient
+    public let monitor: ReplicaMonitor
+    private let routing: Routing
     private let logger: Logger
+    private let recentWrites = Mutex([TenantID: ContinuousClock.Instant]())
+    private let fallbacks = Counter(label: "storefront_db_replica_fallbacks_total")
+    private let queryTimer = Metrics.Timer(label: "storefront_db_query_duration_seconds", dimensions: [("pool", "primary")])
+    private let replicaQueryTimer = Metrics.Timer(label: "storefront_db_query_duration_seconds", dimensions: [("pool", "replica")])
 
     /// - Parameters:
-    ///   - primary: the primary's client (writes).
-    ///   - replica: the replica's client (reads). Both must be running (they are services).
+    ///   - primary: the primary's client (writes), as the application role.
+    ///   - replica: the replica's client (reads), as the application role. Both must be running.
+    ///   - monitor: the replica's health and lag.
+    ///   - routing: read routing settings.
     ///   - logger: the database logger.
-    public init(primary: PostgresClient, replica: PostgresClient, logger: Logger) {
+    public init(
+        primary: PostgresClient,
+        replica: PostgresClient,
+        monitor: ReplicaMonitor,
+        routing: Routing = .init(),
+        logger: Logger
+    ) {
         self.primary = primary
         self.replica = replica
+        self.monitor = monitor
+        self.routing = routing
         self.logger = logger
     }
 
-    /// Runs read-only work for `tenant` on the replica.
+    /// Runs read-only work for `tenant`, on the replica when it may serve it.
     /// - Parameters:
-    ///   - tenant: the tenant whose data is read.
+    ///   - tenant: the tenant whose data is read; must be the current scope's.
     ///   - body: the work; it must not keep the connection.
     public func read<Result: Sendable>(
         _ tenant: TenantID,
-        _ body: (TenantConnection) async throws -> Result
+        _ body: @escaping @Sendable (TenantConnection) async throws -> Result
     ) async throws -> Result {
         try checkScope(tenant)
-        return try await replica.withConnection { connection in
-            try await body(TenantConnection(tenant: tenant, connection: connection, logger: logger))
+        if mustReadFromPrimary(tenant) {
+            return try await run(on: primary, tenant: tenant, timer: queryTimer, body)
+        }
+        do {
+            return try await withDeadline(routing.replicaTimeout) {
+                try await self.run(on: self.replica, tenant: tenant, timer: self.replicaQueryTimer, body)
+            }
+        } catch let error where Self.isReplicaFailure(error) {
+            fallbacks.increment()
+            logger.warning("replica read failed; reading from the primary", metadata: ["error": "\(error)"])
+            return try await run(on: primary, tenant: tenant, timer: queryTimer, body)
         }
     }
 
     /// Runs work for `tenant` in one transaction on the primary; an error rolls all of it back.
     /// - Parameters:
-    ///   - tenant: the tenant whose data is written.
+    ///   - tenant: the tenant whose data is written; must be the current scope's.
     ///   - body: the work; it must not keep the connection.
     public func write<Result: Sendable>(
         _ tenant: TenantID,
-        _ body: (TenantConnection) async throws -> Result
+        _ body: @escaping @Sendable (TenantConnection) async throws -> Result
     ) async throws -> Result {
         try checkScope(tenant)
+        TenantScope.request?.markWritten()
+        defer {
+            let now = ContinuousClock.now
+            recentWrites.withLock { writes in
+                writes[tenant] = now
+                if writes.count > 10_000 { writes = writes.filter { now - $0.value < routing.readYourWritesWindow } }
+            }
+        }
+        return try await run(on: primary, tenant: tenant, timer: queryTimer, body)
+    }
+
+    private func mustReadFromPrimary(_ tenant: TenantID) -> Bool {
+        if TenantScope.request?.hasWritten == true { return true }
+        if !monitor.replicaUsable { return true }
+        let window = routing.readYourWritesWindow
+        return recentWrites.withLock { writes in
+            guard let last = writes[tenant] else { return false }
+            return ContinuousClock.now - last < window
+        }
+    }
+
+    private func run<Result: Sendable>(
+        on client: PostgresClient,
+        tenant: TenantID,
+        timer: Metrics.Timer,
+        _ body: @escaping @Sendable (TenantConnection) async throws -> Result
+    ) async throws -> Result {
         let logger = self.logger
-        return try await primary.withTransaction(logger: logger) { connection in
-            try await body(TenantConnection(tenant: tenant, connection: connection, logger: logger))
+        let start = ContinuousClock.now
+        defer { timer.record(duration: ContinuousClock.now - start) }
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT set_config('app.tenant_id', \(tenant.rawValue), true)", logger: logger)
+                return try await body(TenantConnection(tenant: tenant, connection: connection, logger: logger))
+            }
+        } catch let error as PostgresTransactionError {
+            // Callers see their own error (a validation failure, a conflict), not the transaction wrapper.
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
         }
     }
 
     private func checkScope(_ tenant: TenantID) throws {
-        if let scope = TenantScope.current, scope != tenant {
-            throw BoundaryError.tenantMismatch(scope: scope, requested: tenant)
+        guard let scope = TenantScope.current else { throw BoundaryError.noTenantContext }
+        guard scope == tenant else { throw BoundaryError.tenantMismatch(scope: scope, requested: tenant) }
+    }
+
+    /// Errors that say "the replica could not answer", as opposed to errors in the work itself.
+    static func isReplicaFailure(_ error: any Error) -> Bool {
+        if error is DeadlineExceeded { return true }
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .server:
+                // 57P01 admin shutdown, 57P03 cannot connect now, 40001 conflict with recovery.
+                let state = error.serverInfo?[.sqlState] ?? ""
+                return state.hasPrefix("57P") || state == "40001"
+            default:
+                return true
+            }
         }
+        return false
     }
 }
 
 /// A connection lent for one tenant's work. Queries are `PostgresQuery` values with bound parameters.
-public struct TenantConnection {
+public struct TenantConnection: Sendable {
     /// The tenant this connection works for; repositories filter by it.
     public let tenant: TenantID
     fileprivate let connection: PostgresConnection
     fileprivate let logger: Logger
 
+    fileprivate init(tenant: TenantID, connection: PostgresConnection, logger: Logger) {
+        self.tenant = tenant
+        self.connection = connection
+        self.logger = logger
+    }
+
     /// Runs a query and returns its rows.
+    ///
+    /// A statement that names a tenant table (``Migrations/tenantTables``) must also name `tenant_id`, or it
+    /// is refused before reaching the database: a forgotten tenant filter is an error, not a silent leak.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger)
+        if let table = Self.unfilteredTenantTable(in: query.sql) {
+            throw TenantDatabase.BoundaryError.missingTenantFilter(table: table)
+        }
+        return try await connection.query(query, logger: logger)
+    }
+
+    /// The first tenant table `sql` names without any `tenant_id` in the statement.
+    static func unfilteredTenantTable(in sql: String) -> String? {
+        let lowered = sql.lowercased()
+        let words = lowered.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
+        if words.contains("tenant_id") { return nil }
+        return Migrations.tenantTables.first { words.contains(Substring($0)) }
+    }
+}
+
+/// Thrown by ``withDeadline(_:_:)``.
+struct DeadlineExceeded: Error {}
+
+/// Runs `operation`, cancelling it and throwing ``DeadlineExceeded`` if it takes longer than `limit`.
+func withDeadline<Result: Sendable>(
+    _ limit: Duration,
+    _ operation: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw DeadlineExceeded() }
+        guard let result = first else { throw DeadlineExceeded() }
+        return result
     }
 }

@@ -27,6 +27,7 @@ public enum TestEnvironment {
     public static func originConfiguration() -> OriginConfiguration {
         var configuration = OriginConfiguration()
         configuration.port = 0
+        configuration.adminPort = 0
         configuration.primary = .init(port: primaryPort, database: database)
         configuration.replica = .init(port: replicaPort, database: database)
         // Many origins run side by side in parallel tests: keep each one's pools small.

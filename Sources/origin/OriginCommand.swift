@@ -2,8 +2,10 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import Origin
 import PostgresNIO
+import Prometheus
 import Shared
 
 @main
@@ -22,7 +24,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "Primary port (env PG_PRIMARY_PORT).") var primaryPort = Int(env("PG_PRIMARY_PORT", "55432"))!
     @Option(help: "Replica host (env PG_REPLICA_HOST).") var replicaHost = env("PG_REPLICA_HOST", "127.0.0.1")
     @Option(help: "Replica port (env PG_REPLICA_PORT).") var replicaPort = Int(env("PG_REPLICA_PORT", "55433"))!
-    @Option(help: "Database user (env PG_USER).") var pgUser = env("PG_USER", "storefront")
+    @Option(help: "Application database role, which owns no table (env PG_USER).") var pgUser = env("PG_USER", "storefront_app")
+    @Option(help: "Schema owner role for migrate, seed and add-tenant (env PG_ADMIN_USER).")
+    var pgAdminUser = env("PG_ADMIN_USER", "storefront")
     @Option(help: "Database name (env PG_DATABASE).") var pgDatabase = env("PG_DATABASE", "storefront")
 
     func apply(to configuration: inout OriginConfiguration) {
@@ -31,10 +35,12 @@ struct DatabaseOptions: ParsableArguments {
         configuration.replica = .init(host: replicaHost, port: replicaPort, username: pgUser, password: password, database: pgDatabase)
     }
 
-    /// Runs `body` with a running client of the primary.
+    /// Runs `body` with a running client of the primary, as the schema owner.
     func withPrimary(_ body: @Sendable (PostgresClient, Logger) async throws -> Void) async throws {
         var configuration = OriginConfiguration()
         apply(to: &configuration)
+        configuration.primary.username = pgAdminUser
+        configuration.primary.password = ProcessInfo.processInfo.environment["PG_ADMIN_PASSWORD"]
         let logger = Logger(label: "origin")
         let client = PostgresClient(configuration: configuration.primary.clientConfiguration(), backgroundLogger: logger)
         try await withThrowingDiscardingTaskGroup { group in
@@ -54,6 +60,8 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Listen address (env ORIGIN_HOST).") var host = env("ORIGIN_HOST", "127.0.0.1")
     @Option(help: "Listen port (env ORIGIN_PORT).") var port = Int(env("ORIGIN_PORT", "8081"))!
+    @Option(help: "Admin listener port for /metrics and /health (env ORIGIN_ADMIN_PORT).")
+    var adminPort = Int(env("ORIGIN_ADMIN_PORT", "9181"))!
     @Option(help: "Token the edge presents on /internal (env INTERNAL_TOKEN).") var internalToken = env("INTERNAL_TOKEN", "dev-internal-token")
     @Flag(help: "Apply pending migrations before serving.") var migrate = false
 
@@ -62,13 +70,16 @@ struct Serve: AsyncParsableCommand {
         database.apply(to: &configuration)
         configuration.host = host
         configuration.port = port
+        configuration.adminPort = adminPort
         configuration.internalToken = internalToken
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: "origin")
         logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
         if migrate {
             try await database.withPrimary { client, logger in try await Migrations.migrate(client, logger: logger) }
         }
-        let app = OriginApplication.build(configuration: configuration, logger: logger)
+        let app = OriginApplication.build(configuration: configuration, logger: logger, metrics: registry)
         try await app.runService()
     }
 }

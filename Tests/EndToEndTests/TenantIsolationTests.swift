@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Origin
 import Shared
 import Testing
 import TestSupport
@@ -103,13 +104,15 @@ import TestSupport
             let slug = "fresh-\(Int.random(in: 0..<1_000_000))"
             let before = try await stack.client.request("/products/\(slug)", port: stack.httpsPort, serverName: stack.alpine.domain.rawValue)
             #expect(before.head.status == .notFound)
-            try await stack.database.database.write(stack.alpine.id) { connection in
-                try await connection.query(
-                    """
-                    INSERT INTO products (tenant_id, slug, title, price_cents, currency)
-                    VALUES (\(connection.tenant.rawValue), \(slug), 'Written just now', 4200, 'EUR')
-                    """
-                )
+            try await TenantScope.withTenant(stack.alpine.id) {
+                try await stack.database.database.write(stack.alpine.id) { connection in
+                    try await connection.query(
+                        """
+                        INSERT INTO products (tenant_id, slug, title, price_cents, currency)
+                        VALUES (\(connection.tenant.rawValue), \(slug), 'Written just now', 4200, 'EUR')
+                        """
+                    )
+                }
             }
             try await stack.database.waitForReplica()
             let after = try await stack.client.request("/products/\(slug)", port: stack.httpsPort, serverName: stack.alpine.domain.rawValue)

@@ -25,18 +25,22 @@ import TestSupport
     @Test func writeOnPrimaryIsReadOnReplica() async throws {
         try await TestDatabase.with { db in
             let spec = TestEnvironment.uniqueTenant(name: "Replication Probe")
-            try await Seeder.upsertTenant(spec, on: db.primary, logger: TestEnvironment.logger)
+            try await Seeder.upsertTenant(spec, on: db.owner, logger: TestEnvironment.logger)
             let slug = "written-\(Int.random(in: 0..<1_000_000))"
-            try await db.database.write(spec.id) { connection in
-                try await connection.query(
-                    """
-                    INSERT INTO products (tenant_id, slug, title, price_cents, currency)
-                    VALUES (\(connection.tenant.rawValue), \(slug), 'Fresh from the primary', 1234, 'EUR')
-                    """
-                )
+            try await TenantScope.withTenant(spec.id) {
+                try await db.database.write(spec.id) { connection in
+                    try await connection.query(
+                        """
+                        INSERT INTO products (tenant_id, slug, title, price_cents, currency)
+                        VALUES (\(connection.tenant.rawValue), \(slug), 'Fresh from the primary', 1234, 'EUR')
+                        """
+                    )
+                }
             }
             try await db.waitForReplica()
-            let product = try await ProductRepository(database: db.database).product(spec.id, slug: slug)
+            let product = try await TenantScope.withTenant(spec.id) {
+                try await ProductRepository(database: db.database).product(spec.id, slug: slug)
+            }
             #expect(product?.title == "Fresh from the primary")
             #expect(product?.priceCents == 1234)
         }
@@ -54,9 +58,9 @@ import TestSupport
     /// Migrations are recorded and applying them again changes nothing.
     @Test func migrationsAreIdempotent() async throws {
         try await TestDatabase.with { db in
-            let again = try await Migrations.migrate(db.primary, logger: TestEnvironment.logger)
+            let again = try await Migrations.migrate(db.owner, logger: TestEnvironment.logger)
             #expect(again.isEmpty)
-            let versions = try await db.primary.query("SELECT version FROM schema_migrations ORDER BY version")
+            let versions = try await db.owner.query("SELECT version FROM schema_migrations ORDER BY version")
                 .decode(Int.self).collect()
             #expect(versions == Migrations.all.map(\.version))
         }
