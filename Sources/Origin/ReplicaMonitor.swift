@@ -6,7 +6,7 @@ import Synchronization
 
 /// Watches the streaming replica: is it answering, and how far behind the primary is it.
 ///
-/// Every ``Configuration/interval`` it reads the primary's current WAL position and the replica's replayed
+/// Every ``Configuration/interval`` it reads the primary's current WAL insert position and the replica's replayed
 /// position. Lag in bytes is their difference; lag in time is how long ago the primary was at the position
 /// the replica has now reached (from the recent samples). Reads avoid the replica while it is down or lags
 /// beyond the bounds. Exported as `storefront_replica_lag_bytes`, `storefront_replica_lag_seconds` and
@@ -74,7 +74,7 @@ public final class ReplicaMonitor: Service, Sendable {
     public func probe() async {
         let now = ContinuousClock.now
         let primaryLSN = try? await withDeadline(configuration.probeTimeout) { [primary] in
-            try await Self.lsn(primary, "SELECT pg_current_wal_lsn()::text")
+            try await Self.lsn(primary, "SELECT pg_current_wal_insert_lsn()::text")
         }
         let replicaLSN = try? await withDeadline(configuration.probeTimeout) { [replica] in
             try await Self.lsn(replica, "SELECT pg_last_wal_replay_lsn()::text")
