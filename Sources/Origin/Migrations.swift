@@ -103,11 +103,39 @@ public enum Migrations {
                 ]
             }
         ),
+        Migration(
+            version: 3,
+            name: "storefront settings, order idempotency, tenant admin users",
+            statements: [
+                "ALTER TABLE storefronts ADD COLUMN settings jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(settings) = 'object')",
+                "ALTER TABLE orders ADD COLUMN request_hash text",
+                """
+                CREATE TABLE admin_users (
+                    tenant_id text NOT NULL REFERENCES tenants (id),
+                    id bigint GENERATED ALWAYS AS IDENTITY,
+                    email text NOT NULL CHECK (email ~ '^[^@\\s]+@[^@\\s]+$'),
+                    password_hash text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (tenant_id, id),
+                    UNIQUE (tenant_id, email)
+                )
+                """,
+                "ALTER TABLE admin_users ENABLE ROW LEVEL SECURITY",
+                """
+                CREATE POLICY tenant_isolation ON admin_users
+                    USING (tenant_id = current_setting('app.tenant_id', true))
+                    WITH CHECK (tenant_id = current_setting('app.tenant_id', true))
+                """,
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON admin_users TO storefront_app",
+                "GRANT INSERT ON tenants TO storefront_app",
+                "GRANT INSERT, UPDATE ON storefronts TO storefront_app",
+            ]
+        ),
     ]
 
     /// Tables whose rows belong to one tenant: row-level security scopes them to `app.tenant_id`, and the
     /// query layer refuses statements on them that do not filter by `tenant_id`.
-    public static let tenantTables = ["products", "orders", "order_lines"]
+    public static let tenantTables = ["products", "orders", "order_lines", "admin_users"]
 
     /// Applies every migration not yet applied, each in its own transaction, under an advisory lock so that
     /// origins starting together apply each migration once.

@@ -4,43 +4,52 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import Prometheus
+import RedisClient
+import ServiceLifecycle
 import Shared
 
-/// Builds the origin: database clients (as services), tenant resolution, routes.
+/// Builds the origin: database clients and replica monitor (as services), Redis cache and events, tenant
+/// resolution, routes, and the admin listener.
 public enum OriginApplication {
     /// Builds a runnable origin application.
     /// - Parameters:
-    ///   - configuration: listener, databases, token.
+    ///   - configuration: listeners, databases, Redis, tokens.
     ///   - logger: the origin's logger.
-    ///   - onServerRunning: called with the bound channel once the listener is up (tests read the port here).
     ///   - metrics: the registry `/metrics` on the admin listener exposes (the process bootstraps
     ///     swift-metrics with it); `nil` serves an empty page.
+    ///   - cache: the origin cache; by default Redis from the configuration.
+    ///   - events: the event publisher; by default Redis pub/sub.
+    ///   - onServerRunning: called with the bound channel once the listener is up (tests read the port here).
     public static func build(
         configuration: OriginConfiguration,
         logger: Logger,
         metrics: PrometheusCollectorRegistry? = nil,
+        cache: (any OriginCache)? = nil,
+        events: (any EventPublisher)? = nil,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let primary = PostgresClient(configuration: configuration.primary.clientConfiguration(), backgroundLogger: logger)
         let replica = PostgresClient(configuration: configuration.replica.clientConfiguration(), backgroundLogger: logger)
-        let monitor = ReplicaMonitor(
-            primary: primary,
-            replica: replica,
-            configuration: configuration.replicaMonitor,
+        let monitor = ReplicaMonitor(primary: primary, replica: replica, configuration: configuration.replicaMonitor, logger: logger)
+        let database = TenantDatabase(primary: primary, replica: replica, monitor: monitor, routing: configuration.routing, logger: logger)
+        let redis = RedisClient(configuration: configuration.redis)
+        let directory = StorefrontDirectory(database: database, ttl: configuration.storefrontCacheTTL, logger: logger)
+        let services = OriginServices(
+            configuration: configuration,
+            database: database,
+            directory: directory,
+            cache: cache ?? RedisOriginCache(client: redis, logger: logger),
+            events: events ?? RedisEventPublisher(client: redis, logger: logger),
             logger: logger
         )
-        let database = TenantDatabase(
-            primary: primary,
-            replica: replica,
-            monitor: monitor,
-            routing: configuration.routing,
-            logger: logger
-        )
-        let router = buildRouter(configuration: configuration, database: database, logger: logger)
         return Application(
-            router: router,
+            router: buildRouter(services),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            services: [primary, replica, monitor, adminApplication(configuration: configuration, metrics: metrics, logger: logger)],
+            services: [
+                primary, replica, monitor,
+                TenantEventsListener(redis: configuration.redis, directory: directory, logger: logger),
+                adminApplication(configuration: configuration, metrics: metrics, logger: logger),
+            ],
             onServerRunning: onServerRunning,
             logger: logger
         )
@@ -70,113 +79,66 @@ public enum OriginApplication {
         )
     }
 
-    static func buildRouter(configuration: OriginConfiguration, database: TenantDatabase, logger: Logger) -> Router<OriginRequestContext> {
-        let directory = StorefrontDirectory(database: database, ttl: configuration.storefrontCacheTTL, logger: logger)
-        let products = ProductRepository(database: database)
+    static func buildRouter(_ services: OriginServices) -> Router<OriginRequestContext> {
         let router = Router(context: OriginRequestContext.self)
-
         router.get("/health") { _, _ in "ok\n" }
         router.get("/internal/tenants") { request, _ -> Response in
             guard let token = request.headers[.storefrontInternalToken],
-                constantTimeEquals(token, configuration.internalToken)
+                Responses.constantTimeEquals(token, services.configuration.internalToken)
             else { throw HTTPError(.unauthorized, message: "internal token required") }
-            return try jsonResponse(TenantListBody(tenants: try await directory.allEntries()), cacheControl: "no-store")
+            return try Responses.json(TenantListBody(tenants: try await services.directory.allEntries()))
         }
+        AdminRoutes.addPlatformRoutes(to: router, services: services)
 
-        router.add(middleware: TenantMiddleware(directory: directory))
+        // Everything below runs for a resolved storefront only, inside its tenant scope.
+        router.add(middleware: TenantMiddleware(directory: services.directory))
         let storefront = router.group(context: TenantRequestContext.self)
-        let pageCacheControl = "public, max-age=\(configuration.productMaxAge), s-maxage=\(configuration.productSharedMaxAge)"
-
-        storefront.get("/products/{slug}") { request, context -> Response in
-            let product = try await findProduct(products, request: request, context: context)
-            let html = ProductPage.render(product: product, storefront: context.storefront)
-            return conditional(
-                request: request,
-                body: ByteBuffer(string: html),
-                contentType: "text/html; charset=utf-8",
-                cacheControl: pageCacheControl,
-                tags: [.tenant(context.tenant), .product(context.tenant, product.id)]
-            )
-        }
-        storefront.get("/api/products/{slug}") { request, context -> Response in
-            let product = try await findProduct(products, request: request, context: context)
-            return conditional(
-                request: request,
-                body: ByteBuffer(data: try encoder.encode(product)),
-                contentType: "application/json",
-                cacheControl: pageCacheControl,
-                tags: [.tenant(context.tenant), .product(context.tenant, product.id)]
-            )
-        }
-        storefront.get("/api/storefront") { request, context -> Response in
-            conditional(
-                request: request,
-                body: ByteBuffer(data: try encoder.encode(context.storefront.theme)),
-                contentType: "application/json",
-                cacheControl: pageCacheControl,
-                tags: [.tenant(context.tenant)]
-            )
-        }
+        CatalogueRoutes.add(to: storefront, services: services)
+        OrderRoutes.add(to: storefront, services: services)
+        AdminRoutes.addTenantRoutes(to: storefront, services: services)
         return router
-    }
-
-    private static func findProduct(
-        _ products: ProductRepository,
-        request: Request,
-        context: TenantRequestContext
-    ) async throws -> Product {
-        let slug = try context.parameters.require("slug")
-        guard slug.utf8.count <= 128, slug.utf8.allSatisfy({ $0 == 45 || (48...57).contains($0) || (97...122).contains($0) }),
-            let product = try await products.product(context.tenant, slug: slug)
-        else { throw HTTPError(.notFound, message: "no such product") }
-        return product
-    }
-
-    /// A cacheable response with a strong ETag, answered 304 when `If-None-Match` matches.
-    private static func conditional(
-        request: Request,
-        body: ByteBuffer,
-        contentType: String,
-        cacheControl: String,
-        tags: [SurrogateKey]
-    ) -> Response {
-        let etag = EntityTag.strong(for: body.readableBytesView)
-        var headers: HTTPFields = [
-            .cacheControl: cacheControl,
-            .eTag: etag,
-            .surrogateKey: tags.map(\.rawValue).joined(separator: " "),
-        ]
-        if let ifNoneMatch = request.headers[.ifNoneMatch], EntityTag.matches(ifNoneMatch: ifNoneMatch, etag: etag) {
-            return Response(status: .notModified, headers: headers)
-        }
-        headers[.contentType] = contentType
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
-    }
-
-    private static func jsonResponse(_ value: some Encodable, cacheControl: String) throws -> Response {
-        Response(
-            status: .ok,
-            headers: [.contentType: "application/json", .cacheControl: cacheControl],
-            body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value)))
-        )
-    }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8)
-        let b = Array(rhs.utf8)
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
 
 /// `{"tenants": [...]}`, the body of `GET /internal/tenants` (the edge reads it as its `TenantList`).
 struct TenantListBody: Encodable {
     var tenants: [TenantDirectoryEntry]
+}
+
+/// Forgets cached Host resolutions when a tenant-change event arrives, so a new storefront is served at once
+/// even where its domain was recently looked up as unknown. Reconnects when Redis goes away.
+struct TenantEventsListener: Service {
+    let redis: RedisClient.Configuration
+    let directory: StorefrontDirectory
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let subscriber = try await RedisSubscriber.subscribe(
+                        to: [StorefrontEvents.tenantsChannel],
+                        host: redis.host,
+                        port: redis.port
+                    )
+                    // Events may have been missed while disconnected.
+                    directory.invalidateAll()
+                    await withTaskCancellationHandler {
+                        for await message in subscriber.messages {
+                            if let domain = HostName(normalising: String(decoding: message.payload, as: UTF8.self)) {
+                                directory.invalidate(domain)
+                            } else {
+                                directory.invalidateAll()
+                            }
+                        }
+                    } onCancel: {
+                        Task { await subscriber.close() }
+                    }
+                } catch {
+                    logger.debug("tenant events unavailable", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
 }

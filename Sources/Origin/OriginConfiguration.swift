@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import RedisClient
 
 /// Everything an origin instance needs to run. Defaults suit the local dev stack.
 public struct OriginConfiguration: Sendable {
@@ -50,6 +51,10 @@ public struct OriginConfiguration: Sendable {
     public var routing = TenantDatabase.Routing()
     /// Replica lag bounds and probe interval.
     public var replicaMonitor = ReplicaMonitor.Configuration()
+    /// Redis: the origin cache and the event bus.
+    public var redis = RedisClient.Configuration(host: "127.0.0.1", port: 56379)
+    /// The platform admin token (`Authorization: Bearer …`) for `/admin/tenants`.
+    public var adminToken = "dev-admin-token"
     /// The token the edge presents on internal APIs (`x-internal-token`).
     public var internalToken = "dev-internal-token"
     /// How long a Host → storefront resolution is remembered.

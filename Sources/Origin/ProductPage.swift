@@ -3,12 +3,16 @@ import Shared
 
 /// Renders a product page in the storefront's theme. Every interpolated text is HTML-escaped.
 enum ProductPage {
-    static func render(product: Product, storefront: Storefront) -> String {
+    static func render(product: Product, storefront: Storefront, locale: String? = nil) -> String {
         let theme = storefront.theme
+        let settings = storefront.settings
         let price = formatPrice(cents: product.priceCents, currency: product.currency)
+        let menu = settings.navigation.map { "<a href=\"\(escape($0.href))\">\(escape($0.label))</a>" }.joined(separator: " ")
+        let addToCart = settings.text("addToCart", locale: locale, fallback: "Add to cart")
+        let language = escape(locale.flatMap { settings.copy[$0] == nil ? nil : $0 } ?? settings.defaultLocale)
         return """
             <!doctype html>
-            <html lang="en">
+            <html lang="\(language)">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -16,16 +20,19 @@ enum ProductPage {
             <style>
             body { margin: 0; font-family: system-ui, sans-serif; background: \(theme.backgroundColor); color: \(theme.primaryColor); }
             header { padding: 1rem 2rem; background: \(theme.primaryColor); color: \(theme.backgroundColor); }
+            header a { color: \(theme.backgroundColor); margin-left: 1rem; }
+            button { background: \(theme.accentColor); color: \(theme.backgroundColor); border: 0; padding: .6rem 1.2rem; }
             main { padding: 2rem; max-width: 48rem; }
             .price { color: \(theme.accentColor); font-size: 1.5rem; font-weight: 600; }
             </style>
             </head>
             <body>
-            <header><strong>\(escape(theme.name))</strong></header>
+            <header><strong>\(escape(theme.name))</strong> <nav>\(menu)</nav></header>
             <main>
             <h1>\(escape(product.title))</h1>
             <p class="price">\(escape(price))</p>
             <p>\(escape(product.description))</p>
+            <button type="button">\(escape(addToCart))</button>
             </main>
             </body>
             </html>

@@ -28,14 +28,15 @@ public final class StorefrontDirectory: Sendable {
         let now = ContinuousClock.now
         if let hit = remembered.withLockedValue({ $0[host] }), hit.expires > now { return hit.storefront }
         let rows = try await database.replica.query(
-            "SELECT domain, tenant_id, theme::text FROM storefronts WHERE domain = \(host.rawValue)",
+            "SELECT domain, tenant_id, theme::text, settings::text FROM storefronts WHERE domain = \(host.rawValue)",
             logger: logger
         )
         var found: Storefront?
-        for try await (domain, tenant, theme) in rows.decode((String, String, String).self) {
+        for try await (domain, tenant, theme, settings) in rows.decode((String, String, String, String).self) {
             guard let domain = HostName(normalising: domain), let tenant = TenantID(tenant) else { continue }
             let decoded = (try? JSONDecoder().decode(Theme.self, from: Data(theme.utf8))) ?? Theme(name: domain.rawValue)
-            found = Storefront(domain: domain, tenantID: tenant, theme: decoded)
+            let decodedSettings = (try? JSONDecoder().decode(StorefrontSettings.self, from: Data(settings.utf8))) ?? StorefrontSettings()
+            found = Storefront(domain: domain, tenantID: tenant, theme: decoded, settings: decodedSettings)
         }
         let entry = Remembered(storefront: found, expires: now + ttl)
         remembered.withLockedValue { $0[host] = entry }
@@ -45,6 +46,11 @@ public final class StorefrontDirectory: Sendable {
     /// Forgets what was remembered about `host` (after a storefront changes).
     public func invalidate(_ host: HostName) {
         remembered.withLockedValue { _ = $0.removeValue(forKey: host) }
+    }
+
+    /// Forgets everything remembered (on a tenant-change event, whose domain may have been cached as unknown).
+    public func invalidateAll() {
+        remembered.withLockedValue { $0.removeAll() }
     }
 
     /// Every storefront, for the edge's tenant directory.

@@ -22,6 +22,13 @@ public struct SurrogateKey: Hashable, Sendable, CustomStringConvertible {
         SurrogateKey(rawValue: "tenant:\(tenant.rawValue):product:\(productID)")
     }
 
+    /// The tag of `tenant`'s catalogue listings (product lists, popular products), which change when a
+    /// product is added, changed or removed.
+    /// - Parameter tenant: the tenant.
+    public static func catalogue(_ tenant: TenantID) -> SurrogateKey {
+        SurrogateKey(rawValue: "tenant:\(tenant.rawValue):catalogue")
+    }
+
     /// Parses a `Surrogate-Key` header value, keeping only the tags that belong to `tenant`.
     /// - Parameters:
     ///   - headerValue: space-separated tags.

@@ -29,6 +29,8 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between full tenant refreshes (env EDGE_TENANT_REFRESH).")
     var tenantRefresh = Int(env("EDGE_TENANT_REFRESH", "5"))!
     @Option(help: "Cache budget in MiB (env EDGE_CACHE_MB).") var cacheMB = Int(env("EDGE_CACHE_MB", "256"))!
+    @Option(help: "Redis host:port for tenant-change events, or 'off' (env EDGE_REDIS).")
+    var redis = env("EDGE_REDIS", "127.0.0.1:56379")
 
     func run() async throws {
         var logger = Logger(label: "edge")
@@ -43,15 +45,15 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.publicHTTPSPort = publicHTTPSPort == 0 ? nil : publicHTTPSPort
         configuration.cacheByteBudget = cacheMB * 1024 * 1024
 
-        let group = MultiThreadedEventLoopGroup.singleton
+        let eventLoops = MultiThreadedEventLoopGroup.singleton
         let registry = TenantRegistry(certificateDirectory: certDir, logger: logger)
         let source: any TenantSource =
             tenants == "origin"
             ? OriginTenantSource(
-                client: try HTTP1Client(group: group),
+                client: try HTTP1Client(group: eventLoops),
                 endpoints: endpoints,
                 token: internalToken,
-                eventLoop: group.next()
+                eventLoop: eventLoops.next()
             )
             : StaticFileTenantSource(path: tenants)
         let refresher = TenantRefreshService(
@@ -61,15 +63,21 @@ struct EdgeCommand: AsyncParsableCommand {
             logger: logger
         )
         await refresher.refreshOnce()
-        let server = try EdgeServer(configuration: configuration, registry: registry, group: group, logger: logger)
-        let services = ServiceGroup(
+        let server = try EdgeServer(configuration: configuration, registry: registry, group: eventLoops, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: refresher)]
+        if redis != "off" {
+            guard let endpoint = HTTPEndpoint(parsing: redis) else { throw ValidationError("invalid --redis '\(redis)'") }
+            services.append(.init(service: TenantEventsService(host: endpoint.host, port: endpoint.port, refresher: refresher, logger: logger)))
+        }
+        services.append(.init(service: EdgeService(server: server)))
+        let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: refresher), .init(service: EdgeService(server: server))],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
-        try await services.run()
+        try await group.run()
     }
 }
 

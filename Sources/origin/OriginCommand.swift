@@ -63,6 +63,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Admin listener port for /metrics and /health (env ORIGIN_ADMIN_PORT).")
     var adminPort = Int(env("ORIGIN_ADMIN_PORT", "9181"))!
     @Option(help: "Token the edge presents on /internal (env INTERNAL_TOKEN).") var internalToken = env("INTERNAL_TOKEN", "dev-internal-token")
+    @Option(help: "Redis host (env REDIS_HOST).") var redisHost = env("REDIS_HOST", "127.0.0.1")
+    @Option(help: "Redis port (env REDIS_PORT).") var redisPort = Int(env("REDIS_PORT", "56379"))!
+    @Option(help: "Platform admin token for /admin/tenants (env ADMIN_TOKEN).") var adminToken = env("ADMIN_TOKEN", "dev-admin-token")
     @Flag(help: "Apply pending migrations before serving.") var migrate = false
 
     func run() async throws {
@@ -72,6 +75,8 @@ struct Serve: AsyncParsableCommand {
         configuration.port = port
         configuration.adminPort = adminPort
         configuration.internalToken = internalToken
+        configuration.adminToken = adminToken
+        configuration.redis = .init(host: redisHost, port: redisPort)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: "origin")
