@@ -27,20 +27,28 @@ public final class StorefrontDirectory: Sendable {
     public func storefront(for host: HostName) async throws -> Storefront? {
         let now = ContinuousClock.now
         if let hit = remembered.withLockedValue({ $0[host] }), hit.expires > now { return hit.storefront }
-        let rows = try await database.replica.query(
+        // The replica answers; a domain it does not know is checked on the primary, so a storefront created a
+        // moment ago (not yet replayed) is served at once rather than cached as unknown.
+        var found: Storefront?
+        if database.monitor.replicaUsable { found = (try? await lookup(host, on: database.replica)) ?? nil }
+        if found == nil { found = try await lookup(host, on: database.primary) }
+        let entry = Remembered(storefront: found, expires: now + ttl)
+        remembered.withLockedValue { $0[host] = entry }
+        return found
+    }
+
+    private func lookup(_ host: HostName, on client: PostgresClient) async throws -> Storefront? {
+        let rows = try await client.query(
             "SELECT domain, tenant_id, theme::text, settings::text FROM storefronts WHERE domain = \(host.rawValue)",
             logger: logger
         )
-        var found: Storefront?
         for try await (domain, tenant, theme, settings) in rows.decode((String, String, String, String).self) {
             guard let domain = HostName(normalising: domain), let tenant = TenantID(tenant) else { continue }
             let decoded = (try? JSONDecoder().decode(Theme.self, from: Data(theme.utf8))) ?? Theme(name: domain.rawValue)
             let decodedSettings = (try? JSONDecoder().decode(StorefrontSettings.self, from: Data(settings.utf8))) ?? StorefrontSettings()
-            found = Storefront(domain: domain, tenantID: tenant, theme: decoded, settings: decodedSettings)
+            return Storefront(domain: domain, tenantID: tenant, theme: decoded, settings: decodedSettings)
         }
-        let entry = Remembered(storefront: found, expires: now + ttl)
-        remembered.withLockedValue { $0[host] = entry }
-        return found
+        return nil
     }
 
     /// Forgets what was remembered about `host` (after a storefront changes).
@@ -53,9 +61,10 @@ public final class StorefrontDirectory: Sendable {
         remembered.withLockedValue { $0.removeAll() }
     }
 
-    /// Every storefront, for the edge's tenant directory.
+    /// Every storefront, for the edge's tenant directory. Read from the primary: edges refresh right after a
+    /// tenant-change event, before the replica may have replayed the change.
     public func allEntries() async throws -> [TenantDirectoryEntry] {
-        let rows = try await database.replica.query(
+        let rows = try await database.primary.query(
             "SELECT domain, tenant_id FROM storefronts ORDER BY domain",
             logger: logger
         )

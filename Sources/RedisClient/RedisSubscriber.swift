@@ -36,7 +36,9 @@ public final class RedisSubscriber: Sendable {
     ) async throws -> RedisSubscriber {
         let (stream, continuation) = AsyncStream.makeStream(of: RedisMessage.self)
         let confirmed = group.next().makePromise(of: Void.self)
-        let channel = try await ClientBootstrap(group: group)
+        let channel: Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -46,6 +48,10 @@ public final class RedisSubscriber: Sendable {
                 }
             }
             .connect(host: host, port: port).get()
+        } catch {
+            confirmed.fail(error)
+            throw error
+        }
         var command = channel.allocator.buffer(capacity: 64)
         RESPCodec.encode([Array("SUBSCRIBE".utf8)] + channels.map { Array($0.utf8) }, into: &command)
         try await channel.writeAndFlush(command)

@@ -1,0 +1,79 @@
+import EdgeGateway
+import Foundation
+import NIOCore
+import NIOPosix
+import Origin
+import Shared
+import Testing
+import TestSupport
+
+@Suite struct CatalogueTests {
+    /// Pages of the catalogue, and a clear 400 for a page out of range.
+    @Test func productListPages() async throws {
+        try await TestDatabase.with { db in
+            let spec = TestEnvironment.uniqueTenant(name: "Pages")
+            try await db.createTenant(spec, products: 5)
+            try await withRunningOrigin { port in
+                let page = try await PlainHTTP.send(.GET, "/api/products?page=2&perPage=2", host: spec.domain.rawValue, port: port)
+                #expect(page.head.status == .ok)
+                let result = try JSONDecoder.iso.decode(ProductPageResult.self, from: Data(page.body.readableBytesView))
+                #expect(result.total == 5)
+                #expect(result.products.map(\.slug) == ["product-3", "product-4"])
+                let bad = try await PlainHTTP.send(.GET, "/api/products?perPage=1000", host: spec.domain.rawValue, port: port)
+                #expect(bad.head.status == .badRequest)
+            }
+        }
+    }
+
+    /// Storefront settings are served as JSON and used by the product page (menu, localised copy).
+    @Test func storefrontSettingsDrivePages() async throws {
+        try await TestDatabase.with { db in
+            let spec = TestEnvironment.uniqueTenant(name: "Settings Shop")
+            try await db.createTenant(spec, products: 1)
+            let settings = #"{"navigation":[{"label":"Sale","href":"/sale"}],"copy":{"en":{"addToCart":"Buy now"},"de":{"addToCart":"Kaufen"}},"defaultLocale":"en","assistantTools":["search_products"]}"#
+            try await db.owner.query("UPDATE storefronts SET settings = \(settings)::jsonb WHERE domain = \(spec.domain.rawValue)")
+            try await db.waitForReplica()
+            try await withRunningOrigin { port in
+                let json = try await PlainHTTP.send(.GET, "/api/storefront", host: spec.domain.rawValue, port: port)
+                #expect(json.text.contains(#""assistantTools":["search_products"]"#))
+                #expect(json.text.contains("Settings Shop"))
+                let english = try await PlainHTTP.send(.GET, "/products/product-1", host: spec.domain.rawValue, port: port)
+                #expect(english.text.contains(#"<a href="/sale">Sale</a>"#))
+                #expect(english.text.contains("Buy now"))
+                let german = try await PlainHTTP.send(.GET, "/products/product-1?locale=de", host: spec.domain.rawValue, port: port)
+                #expect(german.text.contains("Kaufen"))
+                #expect(german.text.contains(#"<html lang="de">"#))
+            }
+        }
+    }
+
+    /// With Redis gone, popular products are still served, straight from PostgreSQL.
+    @Test func popularWithoutRedis() async throws {
+        try await TestDatabase.with { db in
+            let spec = TestEnvironment.uniqueTenant(name: "No Redis")
+            try await db.createTenant(spec, products: 5, orders: 10)
+            let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+            let deadPort = probe.localAddress!.port!
+            try await probe.close()
+            var configuration = TestEnvironment.originConfiguration()
+            configuration.redis = .init(host: "127.0.0.1", port: deadPort)
+            try await withRunningOrigin(configuration: configuration) { port in
+                for _ in 0..<3 {
+                    let response = try await PlainHTTP.send(.GET, "/api/popular", host: spec.domain.rawValue, port: port)
+                    #expect(response.head.status == .ok)
+                    let popular = try JSONDecoder().decode(PopularProducts.self, from: Data(response.body.readableBytesView))
+                    #expect(popular.tenant == spec.id.rawValue)
+                    #expect(!popular.products.isEmpty)
+                }
+            }
+        }
+    }
+}
+
+extension JSONDecoder {
+    static var iso: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}
