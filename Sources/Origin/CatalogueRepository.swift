@@ -11,7 +11,7 @@ public struct ProductPageResult: Codable, Sendable, Equatable {
 }
 
 /// A product in the popular list, with the units sold in the window.
-public struct PopularProduct: Codable, Sendable, Equatable {
+public struct PopularProduct: Codable, Sendable, Hashable {
     public var id: Int64
     public var slug: String
     public var title: String

@@ -81,6 +81,8 @@ public enum OriginApplication {
 
     static func buildRouter(_ services: OriginServices) -> Router<OriginRequestContext> {
         let router = Router(context: OriginRequestContext.self)
+        // Request counts and latency by route template (bounded labels), for /metrics.
+        router.add(middleware: MetricsMiddleware())
         router.get("/health") { _, _ in "ok\n" }
         router.get("/internal/tenants") { request, _ -> Response in
             guard let token = request.headers[.storefrontInternalToken],

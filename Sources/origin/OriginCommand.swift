@@ -66,6 +66,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Redis host (env REDIS_HOST).") var redisHost = env("REDIS_HOST", "127.0.0.1")
     @Option(help: "Redis port (env REDIS_PORT).") var redisPort = Int(env("REDIS_PORT", "56379"))!
     @Option(help: "Platform admin token for /admin/tenants (env ADMIN_TOKEN).") var adminToken = env("ADMIN_TOKEN", "dev-admin-token")
+    @Option(help: "After a tenant writes, its reads stay on the primary this long, in ms (env READ_YOUR_WRITES_MS).")
+    var readYourWritesMs = Int64(env("READ_YOUR_WRITES_MS", "2000"))!
     @Flag(help: "Apply pending migrations before serving.") var migrate = false
 
     func run() async throws {
@@ -77,8 +79,14 @@ struct Serve: AsyncParsableCommand {
         configuration.internalToken = internalToken
         configuration.adminToken = adminToken
         configuration.redis = .init(host: redisHost, port: redisPort)
+        configuration.routing.readYourWritesWindow = .milliseconds(readYourWritesMs)
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Fine buckets: loopback queries take well under a millisecond, pages a few.
+        factory.defaultDurationHistogramBuckets = [
+            0.00025, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+        ].map { Duration.microseconds(Int64($0 * 1_000_000)) }
+        MetricsSystem.bootstrap(factory)
         var logger = Logger(label: "origin")
         logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
         if migrate {

@@ -1,0 +1,49 @@
+import EdgeGateway
+import Foundation
+import Origin
+import Shared
+import Testing
+import TestSupport
+
+/// A new tenant is a row and an API call: served by a running edge within a second, no restart.
+@Suite struct TenantOnboardingTests {
+    @Test func newTenantServedByEdgeWithinOneSecond() async throws {
+        try await TestDatabase.with { db in
+            let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
+            let id = "onboard-\(suffix)"
+            let domain = "onboard-\(suffix).test"
+            // The certificate exists first (cert-manager issues it as the domain is set up).
+            let certificates = try TestCertificates(domains: [domain])
+            defer { certificates.remove() }
+            let client = try HTTPSTestClient(caPath: certificates.caPath)
+            try await withRunningOrigin { originPort in
+                try await withRunningEdgeLearningFromOrigin(
+                    origins: [HTTPEndpoint(host: "127.0.0.1", port: originPort)],
+                    certificates: certificates,
+                    periodicRefresh: .seconds(60)
+                ) { registry, ports in
+                    #expect(registry.snapshot.tenant(for: HostName(normalising: domain)!) == nil)
+                    let created = try await PlainHTTP.send(
+                        .POST, "/admin/tenants", host: "origin.internal", port: originPort,
+                        headers: [("authorization", "Bearer test-admin-token")],
+                        body: #"{"id":"\#(id)","name":"Fresh Shop","domain":"\#(domain)"}"#
+                    )
+                    #expect(created.head.status == .created)
+                    let start = ContinuousClock.now
+                    var served = false
+                    while ContinuousClock.now - start < .seconds(1) {
+                        if let response = try? await client.request("/api/storefront", port: ports.https, serverName: domain),
+                            response.head.status == .ok
+                        {
+                            #expect(response.text.contains("Fresh Shop"))
+                            served = true
+                            break
+                        }
+                        try await Task.sleep(for: .milliseconds(25))
+                    }
+                    #expect(served, "the edge served the new storefront within one second")
+                }
+            }
+        }
+    }
+}
