@@ -78,3 +78,40 @@ extension AsyncSequence {
         return result
     }
 }
+
+@Suite struct FreshDatabaseMigrationTests {
+    /// Every migration applies, in order, to an empty database (what CI and a new cluster start from).
+    @Test func migrationsApplyToEmptyDatabase() async throws {
+        let name = "migrate_\(UInt32.random(in: 0..<UInt32.max))"
+        var superuser = TestEnvironment.originConfiguration().primary
+        superuser.username = "postgres"
+        superuser.database = "postgres"
+        superuser.maximumConnections = 1
+        let control = PostgresClient(configuration: superuser.clientConfiguration(), backgroundLogger: TestEnvironment.logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await control.run() }
+            defer { group.cancelAll() }
+            try await control.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) OWNER storefront"))
+            do {
+                var owner = TestEnvironment.originConfiguration().primary
+                owner.username = "storefront"
+                owner.database = name
+                owner.maximumConnections = 1
+                let client = PostgresClient(configuration: owner.clientConfiguration(), backgroundLogger: TestEnvironment.logger)
+                let applied = try await withThrowingTaskGroup(of: [Int].self) { inner in
+                    inner.addTask {
+                        await client.run()
+                        return []
+                    }
+                    defer { inner.cancelAll() }
+                    return try await Migrations.migrate(client, logger: TestEnvironment.logger)
+                }
+                #expect(applied == Migrations.all.map(\.version))
+            } catch {
+                try? await control.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
+                throw error
+            }
+            try await control.query(PostgresQuery(unsafeSQL: "DROP DATABASE \(name) WITH (FORCE)"))
+        }
+    }
+}
