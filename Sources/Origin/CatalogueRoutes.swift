@@ -34,12 +34,20 @@ enum CatalogueRoutes {
             )
         }
         group.get("/api/products") { request, context -> Response in
-            let page = try pageNumber(request.uri.queryParameters.get("page"), default: 1, range: 1...10_000, name: "page")
-            let perPage = try pageNumber(request.uri.queryParameters.get("perPage"), default: 24, range: 1...100, name: "perPage")
-            let result = try await services.products.list(context.tenant, page: page, perPage: perPage)
+            let result = try await listPage(services, request: request, context: context)
             return try Responses.json(
                 request: request,
                 result,
+                cacheControl: cacheControl,
+                tags: [.tenant(context.tenant), .catalogue(context.tenant)]
+            )
+        }
+        group.get("/products") { request, context -> Response in
+            let result = try await listPage(services, request: request, context: context)
+            return Responses.conditional(
+                request: request,
+                body: ByteBuffer(string: ProductPage.renderList(result, storefront: context.storefront)),
+                contentType: "text/html; charset=utf-8",
                 cacheControl: cacheControl,
                 tags: [.tenant(context.tenant), .catalogue(context.tenant)]
             )
@@ -61,6 +69,12 @@ enum CatalogueRoutes {
                 tags: [.tenant(context.tenant)]
             )
         }
+    }
+
+    private static func listPage(_ services: OriginServices, request: Request, context: TenantRequestContext) async throws -> ProductPageResult {
+        let page = try pageNumber(request.uri.queryParameters.get("page"), default: 1, range: 1...10_000, name: "page")
+        let perPage = try pageNumber(request.uri.queryParameters.get("perPage"), default: 24, range: 1...100, name: "perPage")
+        return try await services.products.list(context.tenant, page: page, perPage: perPage)
     }
 
     static func pageNumber(_ raw: String?, default value: Int, range: ClosedRange<Int>, name: String) throws -> Int {

@@ -52,7 +52,13 @@ public struct OriginConfiguration: Sendable {
     /// Replica lag bounds and probe interval.
     public var replicaMonitor = ReplicaMonitor.Configuration()
     /// Redis: the origin cache and the event bus.
-    public var redis = RedisClient.Configuration(host: "127.0.0.1", port: 56379)
+    /// Short timeouts: a slow Redis must cost a request little before it falls back to PostgreSQL.
+    public var redis: RedisClient.Configuration = {
+        var redis = RedisClient.Configuration(host: "127.0.0.1", port: 56379)
+        redis.connectTimeout = .milliseconds(200)
+        redis.commandTimeout = .milliseconds(100)
+        return redis
+    }()
     /// The platform admin token (`Authorization: Bearer …`) for `/admin/tenants`.
     public var adminToken = "dev-admin-token"
     /// The token the edge presents on internal APIs (`x-internal-token`).

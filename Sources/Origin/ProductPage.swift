@@ -40,6 +40,47 @@ enum ProductPage {
             """
     }
 
+    /// A page of the catalogue, with links to the product pages and to the neighbouring pages.
+    static func renderList(_ result: ProductPageResult, storefront: Storefront, locale: String? = nil) -> String {
+        let theme = storefront.theme
+        let items = result.products.map { product in
+            "<li><a href=\"/products/\(escape(product.slug))\">\(escape(product.title))</a> "
+                + "<span class=\"price\">\(escape(formatPrice(cents: product.priceCents, currency: product.currency)))</span></li>"
+        }.joined(separator: "\n")
+        let pages = max(1, (result.total + result.perPage - 1) / result.perPage)
+        var links: [String] = []
+        if result.page > 1 { links.append("<a rel=\"prev\" href=\"/products?page=\(result.page - 1)\">←</a>") }
+        links.append("page \(result.page) of \(pages)")
+        if result.page < pages { links.append("<a rel=\"next\" href=\"/products?page=\(result.page + 1)\">→</a>") }
+        let menu = storefront.settings.navigation.map { "<a href=\"\(escape($0.href))\">\(escape($0.label))</a>" }.joined(separator: " ")
+        return """
+            <!doctype html>
+            <html lang="\(escape(storefront.settings.defaultLocale))">
+            <head>
+            <meta charset="utf-8">
+            <title>Products · \(escape(theme.name))</title>
+            <style>
+            body { margin: 0; font-family: system-ui, sans-serif; background: \(theme.backgroundColor); color: \(theme.primaryColor); }
+            header { padding: 1rem 2rem; background: \(theme.primaryColor); color: \(theme.backgroundColor); }
+            header a { color: \(theme.backgroundColor); margin-left: 1rem; }
+            main { padding: 2rem; max-width: 48rem; }
+            .price { color: \(theme.accentColor); }
+            </style>
+            </head>
+            <body>
+            <header><strong>\(escape(theme.name))</strong> <nav>\(menu)</nav></header>
+            <main>
+            <ul>
+            \(items)
+            </ul>
+            <p>\(links.joined(separator: " "))</p>
+            </main>
+            </body>
+            </html>
+
+            """
+    }
+
     static func formatPrice(cents: Int64, currency: String) -> String {
         let units = cents / 100
         let rest = cents % 100

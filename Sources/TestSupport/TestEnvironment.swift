@@ -35,7 +35,7 @@ public enum TestEnvironment {
         configuration.replica.maximumConnections = 3
         configuration.internalToken = "test-internal-token"
         configuration.adminToken = "test-admin-token"
-        configuration.redis = .init(host: "127.0.0.1", port: redisPort)
+        configuration.redis.port = redisPort
         configuration.storefrontCacheTTL = .milliseconds(200)
         return configuration
     }

@@ -78,7 +78,8 @@ struct Serve: AsyncParsableCommand {
         configuration.adminPort = adminPort
         configuration.internalToken = internalToken
         configuration.adminToken = adminToken
-        configuration.redis = .init(host: redisHost, port: redisPort)
+        configuration.redis.host = redisHost
+        configuration.redis.port = redisPort
         configuration.routing.readYourWritesWindow = .milliseconds(readYourWritesMs)
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)

@@ -21,6 +21,11 @@ import TestSupport
                 #expect(result.products.map(\.slug) == ["product-3", "product-4"])
                 let bad = try await PlainHTTP.send(.GET, "/api/products?perPage=1000", host: spec.domain.rawValue, port: port)
                 #expect(bad.head.status == .badRequest)
+                let html = try await PlainHTTP.send(.GET, "/products?page=2&perPage=2", host: spec.domain.rawValue, port: port)
+                #expect(html.head.status == .ok)
+                #expect(html.text.contains(#"<a href="/products/product-3">Pages item 3</a>"#))
+                #expect(html.text.contains("page 2 of 3"))
+                #expect(!html.text.contains("product-1\""))
             }
         }
     }
@@ -56,7 +61,7 @@ import TestSupport
             let deadPort = probe.localAddress!.port!
             try await probe.close()
             var configuration = TestEnvironment.originConfiguration()
-            configuration.redis = .init(host: "127.0.0.1", port: deadPort)
+            configuration.redis.port = deadPort
             try await withRunningOrigin(configuration: configuration) { port in
                 for _ in 0..<3 {
                     let response = try await PlainHTTP.send(.GET, "/api/popular", host: spec.domain.rawValue, port: port)
