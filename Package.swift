@@ -80,6 +80,7 @@ let package = Package(
             name: "edge",
             dependencies: [
                 "EdgeGateway",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -32,12 +32,15 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         let storedAt: UInt64
         let expiresAt: UInt64
         let initialAge: Int
+        /// Purge tags, each inside the key's tenant; always includes the tenant's own tag.
+        let tags: [String]
         var visited = false
         var newer: Node?
         weak var older: Node?
 
-        init(key: CacheKey, payload: Payload, size: Int, storedAt: UInt64, expiresAt: UInt64, initialAge: Int) {
+        init(key: CacheKey, payload: Payload, size: Int, storedAt: UInt64, expiresAt: UInt64, initialAge: Int, tags: [String]) {
             self.key = key
+            self.tags = tags
             self.payload = payload
             self.size = size
             self.storedAt = storedAt
@@ -48,6 +51,8 @@ public final class CacheStore<Payload: Sendable>: Sendable {
 
     private struct State: ~Copyable {
         var nodes: [CacheKey: Node] = [:]
+        /// Purge tag → keys carrying it.
+        var tagged: [String: Set<CacheKey>] = [:]
         /// Oldest object; owns the chain through `newer`.
         var oldest: Node?
         var newest: Node?
@@ -88,14 +93,19 @@ public final class CacheStore<Payload: Sendable>: Sendable {
     ///   - now: monotonic time in nanoseconds.
     ///   - ttlSeconds: how long it stays fresh.
     ///   - initialAge: its `Age` when received, in seconds.
+    ///   - tags: its purge tags; tags of another tenant than the key's are dropped, and the tenant's own tag
+    ///     is always added, so a purge can only ever reach objects of its own tenant.
     public func store(
         _ key: CacheKey,
         payload: Payload,
         size: Int,
         now: UInt64,
         ttlSeconds: Int,
-        initialAge: Int = 0
+        initialAge: Int = 0,
+        tags: [SurrogateKey] = []
     ) {
+        let tenantTag = SurrogateKey.tenant(key.tenant).rawValue
+        let tags = [tenantTag] + tags.map(\.rawValue).filter { $0 != tenantTag && $0.hasPrefix(tenantTag + ":") }
         guard size <= byteBudget, ttlSeconds > 0 else { return }
         let expiresAt = now &+ UInt64(ttlSeconds) &* 1_000_000_000
         state.withLock { state in
@@ -105,7 +115,8 @@ public final class CacheStore<Payload: Sendable>: Sendable {
                 size: size,
                 storedAt: now,
                 expiresAt: expiresAt,
-                initialAge: initialAge
+                initialAge: initialAge,
+                tags: tags
             )
             if let existing = state.nodes[key] { Self.unlink(existing, in: &state) }
             while state.bytes + size > byteBudget, let victim = Self.sieveVictim(in: &state) {
@@ -114,6 +125,7 @@ public final class CacheStore<Payload: Sendable>: Sendable {
                 state.hand = next
             }
             state.nodes[key] = node
+            for tag in tags { state.tagged[tag, default: []].insert(key) }
             node.older = state.newest
             state.newest?.newer = node
             state.newest = node
@@ -127,6 +139,28 @@ public final class CacheStore<Payload: Sendable>: Sendable {
     public func remove(_ key: CacheKey) {
         state.withLock { state in
             if let node = state.nodes[key] { Self.unlink(node, in: &state) }
+        }
+    }
+
+    /// Removes every object of `tenant` carrying any of `tags`.
+    /// - Parameters:
+    ///   - tenant: the tenant whose objects are purged; objects of other tenants are never touched.
+    ///   - tags: purge tags (``SurrogateKey`` raw values); ``SurrogateKey/tenant(_:)`` purges the whole tenant.
+    /// - Returns: how many objects were removed.
+    @discardableResult
+    public func purge(tenant: TenantID, tags: [String]) -> Int {
+        state.withLock { state in
+            var removed = 0
+            for tag in tags {
+                guard let keys = state.tagged[tag] else { continue }
+                for key in keys where key.tenant == tenant {
+                    if let node = state.nodes[key] {
+                        Self.unlink(node, in: &state)
+                        removed += 1
+                    }
+                }
+            }
+            return removed
         }
     }
 
@@ -153,5 +187,9 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         node.newer = nil
         state.nodes[node.key] = nil
         state.bytes -= node.size
+        for tag in node.tags {
+            state.tagged[tag]?.remove(node.key)
+            if state.tagged[tag]?.isEmpty == true { state.tagged[tag] = nil }
+        }
     }
 }

@@ -181,7 +181,16 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 hasVary: headers.contains(name: "vary")
             )
             if case .store(let ttl) = decision, stored.cost <= runtime.configuration.maximumStoredObjectSize {
-                runtime.cache.store(key, payload: stored, size: stored.cost, now: EdgeRuntime.now(), ttlSeconds: ttl, initialAge: age)
+                let tags = SurrogateKey.parse(headers.first(name: StorefrontHeader.surrogateKey) ?? "", for: tenant)
+                runtime.cache.store(
+                    key,
+                    payload: stored,
+                    size: stored.cost,
+                    now: EdgeRuntime.now(),
+                    ttlSeconds: ttl,
+                    initialAge: age,
+                    tags: tags
+                )
             } else {
                 status = "PASS"
             }

@@ -43,6 +43,23 @@ public final class EdgeServer: Sendable {
         self.group = group
     }
 
+    /// Removes every cached object of `tenant` carrying one of `tags` (purge tags of that tenant).
+    /// - Returns: how many objects were removed.
+    @discardableResult
+    public func purge(tenant: TenantID, tags: [String]) -> Int {
+        runtime.cache.purge(tenant: tenant, tags: tags)
+    }
+
+    /// Removes the cached object of `tenant` for a request target (path and query), if any.
+    @discardableResult
+    public func purge(tenant: TenantID, target: String) -> Int {
+        guard case .lookup(let key) = CachePolicy.classify(tenant: tenant, method: "GET", target: target, hasCredentials: false)
+        else { return 0 }
+        let before = runtime.cache.usage.objects
+        runtime.cache.remove(key)
+        return before - runtime.cache.usage.objects
+    }
+
     /// Binds the listeners. Returns the running listeners; close them with ``Listeners/close()``.
     public func start() async throws -> Listeners {
         let runtime = self.runtime

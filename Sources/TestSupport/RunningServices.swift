@@ -47,13 +47,13 @@ public func withRunningOrigin<Result: Sendable>(
 ///   - certificates: their certificates.
 ///   - origins: where misses go.
 ///   - configure: changes to the default test configuration.
-///   - body: receives the registry (to change tenants live) and the bound ports.
+///   - body: receives the registry (to change tenants live), the bound ports and the server.
 public func withRunningEdge<Result: Sendable>(
     tenants: [TenantDirectoryEntry],
     certificates: TestCertificates,
     origins: [HTTPEndpoint],
     configure: (inout EdgeConfiguration) -> Void = { _ in },
-    _ body: @Sendable (TenantRegistry, EdgeServer.BoundPorts) async throws -> Result
+    _ body: @Sendable (TenantRegistry, EdgeServer.BoundPorts, EdgeServer) async throws -> Result
 ) async throws -> Result {
     var configuration = EdgeConfiguration(origins: origins)
     configuration.httpsPort = 0
@@ -64,7 +64,7 @@ public func withRunningEdge<Result: Sendable>(
     let server = try EdgeServer(configuration: configuration, registry: registry, logger: TestEnvironment.logger)
     let listeners = try await server.start()
     do {
-        let result = try await body(registry, listeners.ports)
+        let result = try await body(registry, listeners.ports, server)
         await listeners.close()
         return result
     } catch {
@@ -96,8 +96,9 @@ public func withRunningEdgeLearningFromOrigin<Result: Sendable>(
     await refresher.refreshOnce()
     let events = TenantEventsService(host: "127.0.0.1", port: TestEnvironment.redisPort, refresher: refresher, logger: logger)
     let server = try EdgeServer(configuration: configuration, registry: registry, logger: logger)
+    let purges = PurgeEventsService(host: "127.0.0.1", port: TestEnvironment.redisPort, server: server, logger: logger)
     let listeners = try await server.start()
-    let group = ServiceGroup(services: [refresher, events], gracefulShutdownSignals: [], logger: logger)
+    let group = ServiceGroup(services: [refresher, events, purges], gracefulShutdownSignals: [], logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         defer { tasks.cancelAll() }

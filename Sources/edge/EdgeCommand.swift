@@ -2,6 +2,7 @@ import ArgumentParser
 import EdgeGateway
 import Foundation
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
@@ -29,7 +30,12 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between full tenant refreshes (env EDGE_TENANT_REFRESH).")
     var tenantRefresh = Int(env("EDGE_TENANT_REFRESH", "5"))!
     @Option(help: "Cache budget in MiB (env EDGE_CACHE_MB).") var cacheMB = Int(env("EDGE_CACHE_MB", "256"))!
-    @Option(help: "Redis host:port for tenant-change events, or 'off' (env EDGE_REDIS).")
+    @Option(help: "Admin listener port for /health and the purge API; 0 disables it (env EDGE_ADMIN_PORT).")
+    var adminPort = Int(env("EDGE_ADMIN_PORT", "9190"))!
+    @Option(help: "Admin listener address (env EDGE_ADMIN_BIND).") var adminBind = env("EDGE_ADMIN_BIND", "127.0.0.1")
+    @Option(help: "Bearer token of the purge API (env EDGE_ADMIN_TOKEN).")
+    var adminToken = env("EDGE_ADMIN_TOKEN", "dev-edge-admin-token")
+    @Option(help: "Redis host:port for tenant-change and purge events, or 'off' (env EDGE_REDIS).")
     var redis = env("EDGE_REDIS", "127.0.0.1:56379")
 
     func run() async throws {
@@ -68,8 +74,14 @@ struct EdgeCommand: AsyncParsableCommand {
         if redis != "off" {
             guard let endpoint = HTTPEndpoint(parsing: redis) else { throw ValidationError("invalid --redis '\(redis)'") }
             services.append(.init(service: TenantEventsService(host: endpoint.host, port: endpoint.port, refresher: refresher, logger: logger)))
+            services.append(.init(service: PurgeEventsService(host: endpoint.host, port: endpoint.port, server: server, logger: logger)))
         }
         services.append(.init(service: EdgeService(server: server)))
+        var admin: (any Channel)?
+        if adminPort != 0 {
+            admin = try await EdgeAdminServer.start(host: adminBind, port: adminPort, token: adminToken, server: server, logger: logger)
+            logger.info("edge admin listening", metadata: ["address": "\(adminBind):\(adminPort)"])
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: services,
@@ -78,6 +90,7 @@ struct EdgeCommand: AsyncParsableCommand {
             )
         )
         try await group.run()
+        try? await admin?.close()
     }
 }
 

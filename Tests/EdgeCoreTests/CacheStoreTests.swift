@@ -81,3 +81,61 @@ import Testing
         }
     }
 }
+
+@Suite struct CacheStorePurgeTests {
+    let alpine = TenantID("alpine")!
+    let harbor = TenantID("harbor")!
+
+    func key(_ tenant: TenantID, _ id: String) -> CacheKey { CacheKey(tenant: tenant, resource: "page", id: id) }
+
+    func has(_ store: CacheStore<String>, _ key: CacheKey) -> Bool {
+        if case .fresh = store.lookup(key, now: 0) { return true }
+        return false
+    }
+
+    /// A product tag removes the pages carrying it, and nothing else.
+    @Test func purgeByTag() {
+        let store = CacheStore<String>(byteBudget: 1000)
+        store.store(key(alpine, "p1"), payload: "1", size: 1, now: 0, ttlSeconds: 60, tags: [.product(alpine, 1)])
+        store.store(key(alpine, "p2"), payload: "2", size: 1, now: 0, ttlSeconds: 60, tags: [.product(alpine, 2)])
+        #expect(store.purge(tenant: alpine, tags: [SurrogateKey.product(alpine, 1).rawValue]) == 1)
+        #expect(!has(store, key(alpine, "p1")))
+        #expect(has(store, key(alpine, "p2")))
+    }
+
+    /// Purging a whole tenant leaves every other tenant's objects in place.
+    @Test func purgeTenantStaysInTenant() {
+        let store = CacheStore<String>(byteBudget: 1000)
+        for id in ["a", "b"] {
+            store.store(key(alpine, id), payload: id, size: 1, now: 0, ttlSeconds: 60)
+            store.store(key(harbor, id), payload: id, size: 1, now: 0, ttlSeconds: 60)
+        }
+        #expect(store.purge(tenant: alpine, tags: [SurrogateKey.tenant(alpine).rawValue]) == 2)
+        #expect(has(store, key(harbor, "a")) && has(store, key(harbor, "b")))
+        #expect(store.usage.objects == 2)
+    }
+
+    /// A response cannot carry another tenant's tag into the store, and a purge for one tenant naming
+    /// another tenant's tag touches nothing.
+    @Test func foreignTagsNeverReachOtherTenants() {
+        let store = CacheStore<String>(byteBudget: 1000)
+        store.store(key(alpine, "x"), payload: "x", size: 1, now: 0, ttlSeconds: 60, tags: [.product(harbor, 9), .product(alpine, 9)])
+        store.store(key(harbor, "y"), payload: "y", size: 1, now: 0, ttlSeconds: 60, tags: [.product(harbor, 9)])
+        // harbor's purge of its product 9 removes harbor's page only, not alpine's page that claimed the tag.
+        #expect(store.purge(tenant: harbor, tags: [SurrogateKey.product(harbor, 9).rawValue]) == 1)
+        #expect(has(store, key(alpine, "x")))
+        // alpine naming harbor's tag purges nothing.
+        #expect(store.purge(tenant: alpine, tags: [SurrogateKey.tenant(harbor).rawValue]) == 0)
+        #expect(has(store, key(alpine, "x")))
+    }
+
+    /// Evicted and replaced objects leave the tag index, so a later purge counts only live objects.
+    @Test func tagIndexFollowsEviction() {
+        let store = CacheStore<String>(byteBudget: 2)
+        for index in 0..<5 {
+            store.store(key(alpine, "\(index)"), payload: "x", size: 1, now: 0, ttlSeconds: 60, tags: [.catalogue(alpine)])
+        }
+        #expect(store.purge(tenant: alpine, tags: [SurrogateKey.catalogue(alpine).rawValue]) == 2)
+        #expect(store.usage.objects == 0 && store.usage.bytes == 0)
+    }
+}

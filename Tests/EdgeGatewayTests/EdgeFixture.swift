@@ -11,6 +11,7 @@ struct EdgeFixture: Sendable {
     let harborDomain: String
     let client: HTTPSTestClient
     let ports: EdgeServer.BoundPorts
+    let server: EdgeServer
 
     func get(_ path: String, tenant: TenantID = Self.alpine, method: HTTPMethod = .GET, headers: [(String, String)] = [])
         async throws -> HTTPClientResponse
@@ -37,8 +38,8 @@ struct EdgeFixture: Sendable {
             ],
             certificates: certificates,
             origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) }
-        ) { _, ports in
-            try await body(EdgeFixture(alpineDomain: alpineDomain, harborDomain: harborDomain, client: client, ports: ports))
+        ) { _, ports, server in
+            try await body(EdgeFixture(alpineDomain: alpineDomain, harborDomain: harborDomain, client: client, ports: ports, server: server))
         }
     }
 }

@@ -31,7 +31,7 @@ struct Stack: Sendable {
                     tenants: entries,
                     certificates: certificates,
                     origins: [HTTPEndpoint(host: "127.0.0.1", port: originPort)]
-                ) { registry, ports in
+                ) { registry, ports, _ in
                     try await body(
                         Stack(
                             alpine: alpine,

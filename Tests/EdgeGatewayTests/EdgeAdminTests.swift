@@ -1,0 +1,64 @@
+import EdgeGateway
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Shared
+import Testing
+import TestSupport
+
+/// The edge's authenticated purge API against a scripted origin.
+@Suite struct EdgeAdminTests {
+    static func tagged(_ head: HTTPRequestHead) -> FakeOrigin.Reply {
+        let tenant = head.headers.first(name: StorefrontHeader.tenant) ?? "?"
+        let product = head.uri.split(separator: "/").last.map(String.init) ?? "0"
+        return FakeOrigin.Reply(
+            headers: [
+                ("cache-control", "public, s-maxage=300"),
+                (StorefrontHeader.tenant, tenant),
+                (StorefrontHeader.surrogateKey, "tenant:\(tenant) tenant:\(tenant):product:\(product)"),
+            ],
+            body: "product \(product) of \(tenant)"
+        )
+    }
+
+    static func purge(_ body: String, port: Int, token: String = "secret") async throws -> HTTPClientResponse {
+        try await PlainHTTP.send(.POST, "/purge", host: "127.0.0.1", port: port, headers: [("authorization", "Bearer \(token)")], body: body)
+    }
+
+    @Test func purgeByTagURLAndTenant() async throws {
+        let origin = try await FakeOrigin.start(Self.tagged)
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let admin = try await EdgeAdminServer.start(
+                host: "127.0.0.1", port: 0, token: "secret", server: edge.server, logger: Logger(label: "test")
+            )
+            defer { admin.close(promise: nil) }
+            let port = admin.localAddress!.port!
+            for path in ["/p/1", "/p/2", "/p/3"] {
+                _ = try await edge.get(path, tenant: EdgeFixture.alpine)
+                _ = try await edge.get(path, tenant: EdgeFixture.harbor)
+            }
+            #expect(try await edge.get("/p/1").head.headers.first(name: "x-cache") == "HIT")
+
+            let denied = try await Self.purge(#"{"tenant":"alpine","all":true}"#, port: port, token: "wrong")
+            #expect(denied.head.status == .unauthorized)
+            let malformed = try await Self.purge(#"{"tenant":"Not A Tenant","all":true}"#, port: port)
+            #expect(malformed.head.status == .badRequest)
+
+            let byTag = try await Self.purge(#"{"tenant":"alpine","tags":["tenant:alpine:product:1","tenant:harbor:product:2"]}"#, port: port)
+            #expect(byTag.text == #"{"purged":1}"#)
+            #expect(try await edge.get("/p/1").head.headers.first(name: "x-cache") == "MISS")
+            #expect(try await edge.get("/p/2", tenant: EdgeFixture.harbor).head.headers.first(name: "x-cache") == "HIT")
+
+            let byURL = try await Self.purge(#"{"tenant":"alpine","url":"/p/2"}"#, port: port)
+            #expect(byURL.text == #"{"purged":1}"#)
+            #expect(try await edge.get("/p/2").head.headers.first(name: "x-cache") == "MISS")
+
+            let all = try await Self.purge(#"{"tenant":"harbor","all":true}"#, port: port)
+            #expect(all.text == #"{"purged":3}"#)
+            #expect(try await edge.get("/p/3", tenant: EdgeFixture.harbor).head.headers.first(name: "x-cache") == "MISS")
+            #expect(try await edge.get("/p/3", tenant: EdgeFixture.alpine).head.headers.first(name: "x-cache") == "HIT")
+        }
+    }
+}
