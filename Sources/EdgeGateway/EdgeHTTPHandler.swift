@@ -89,7 +89,20 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let age = hit.initialAge + Int((now &- hit.storedAt) / 1_000_000_000)
             write(context: context, request: head, response: hit.payload, age: age, cacheStatus: "HIT")
         case .miss:
-            fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: key, cacheStatus: "MISS")
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            let waiter = CoalescedWaiter { outcome in
+                loop.execute {
+                    let (handler, context) = bound.value
+                    handler.resume(context: context, head: head, tenant: tenant, outcome: outcome)
+                }
+            }
+            switch runtime.coalescer.join(key, waiter: waiter) {
+            case .leader:
+                fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: key, cacheStatus: "MISS")
+            case .waiter:
+                break  // resumed when the leader's fetch ends
+            }
         }
     }
 
@@ -102,6 +115,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         cacheStatus: String
     ) {
         guard let origin = runtime.selectOrigin() else {
+            if let key { runtime.wakeWaiters(key, .failed(.badGateway, "no origin configured")) }
             respondSynthetic(context: context, head: head, status: .badGateway, message: "no origin configured", close: false)
             return
         }
@@ -131,13 +145,10 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     metadata: ["tenant": "\(tenant)", "origin": "\(origin)", "error": "\(error)"]
                 )
                 let timedOut = (error as? HTTPClientError) == .timeout
-                self.respondSynthetic(
-                    context: context,
-                    head: head,
-                    status: timedOut ? .gatewayTimeout : .badGateway,
-                    message: timedOut ? "origin timed out" : "origin unavailable",
-                    close: false
-                )
+                let status: HTTPResponseStatus = timedOut ? .gatewayTimeout : .badGateway
+                let message = timedOut ? "origin timed out" : "origin unavailable"
+                if let key { self.runtime.wakeWaiters(key, .failed(status, message)) }
+                self.respondSynthetic(context: context, head: head, status: status, message: message, close: false)
             }
         }
     }
@@ -156,6 +167,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 "origin answered for another tenant; response dropped",
                 metadata: ["tenant": "\(tenant)", "stamped": "\(stamped)", "uri": "\(request.uri)"]
             )
+            if let key { runtime.wakeWaiters(key, .failed(.badGateway, "origin tenant mismatch")) }
             respondSynthetic(context: context, head: request, status: .badGateway, message: "origin tenant mismatch", close: false)
             return
         }
@@ -191,12 +203,28 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     initialAge: age,
                     tags: tags
                 )
+                runtime.wakeWaiters(key, .response(stored, initialAge: age, receivedAt: EdgeRuntime.now()))
             } else {
                 status = "PASS"
+                // Not shareable (private, Set-Cookie, …): each waiter asks the origin for its own answer.
+                runtime.wakeWaiters(key, .fetchYourself)
             }
         }
         age = max(0, age)
         write(context: context, request: request, response: stored, age: key == nil ? nil : age, cacheStatus: status)
+    }
+
+    /// Continues a request that waited for another request's fetch of the same key.
+    private func resume(context: ChannelHandlerContext, head: HTTPRequestHead, tenant: TenantID, outcome: CoalescedOutcome) {
+        switch outcome {
+        case .response(let response, let initialAge, let receivedAt):
+            let age = initialAge + Int((EdgeRuntime.now() &- receivedAt) / 1_000_000_000)
+            write(context: context, request: head, response: response, age: age, cacheStatus: "HIT")
+        case .fetchYourself:
+            fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: nil, cacheStatus: "PASS")
+        case .failed(let status, let message):
+            respondSynthetic(context: context, head: head, status: status, message: message, close: false)
+        }
     }
 
     /// Finalises and writes a response: `Age`, `X-Cache`, 304 for a matching `If-None-Match`, no body for HEAD.

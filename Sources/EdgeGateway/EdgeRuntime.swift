@@ -1,4 +1,6 @@
 import EdgeCore
+import NIOHTTP1
+import Shared
 import Logging
 import NIOCore
 import Synchronization
@@ -8,6 +10,7 @@ final class EdgeRuntime: Sendable {
     let configuration: EdgeConfiguration
     let registry: TenantRegistry
     let cache: CacheStore<CachedResponse>
+    let coalescer = RequestCoalescer<CoalescedWaiter>()
     let client: HTTP1Client
     let logger: Logger
     private let nextOrigin = Atomic<Int>(0)
@@ -28,6 +31,26 @@ final class EdgeRuntime: Sendable {
         return origins[(index % origins.count + origins.count) % origins.count]
     }
 
+    /// Resumes every request waiting on `key`'s fetch, each on its own event loop.
+    func wakeWaiters(_ key: CacheKey, _ outcome: CoalescedOutcome) {
+        for waiter in coalescer.finish(key) { waiter.resume(outcome) }
+    }
+
     /// Monotonic now, in nanoseconds.
     static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+}
+
+/// How a request waiting on another request's fetch continues.
+enum CoalescedOutcome: Sendable {
+    /// The fetched response was stored: serve it.
+    case response(CachedResponse, initialAge: Int, receivedAt: UInt64)
+    /// The response may not be shared: fetch your own.
+    case fetchYourself
+    /// The fetch failed: answer with this error.
+    case failed(HTTPResponseStatus, String)
+}
+
+/// A request waiting in the ``RequestCoalescer``; `resume` hops to the request's own event loop.
+struct CoalescedWaiter: Sendable {
+    let resume: @Sendable (CoalescedOutcome) -> Void
 }

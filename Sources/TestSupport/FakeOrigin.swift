@@ -10,11 +10,14 @@ public final class FakeOrigin: Sendable {
         public var status: HTTPResponseStatus
         public var headers: [(String, String)]
         public var body: String
+        /// How long to think before answering (to make concurrent requests overlap).
+        public var delay: TimeAmount?
 
-        public init(status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], body: String = "") {
+        public init(status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], body: String = "", delay: TimeAmount? = nil) {
             self.status = status
             self.headers = headers
             self.body = body
+            self.delay = delay
         }
     }
 
@@ -81,9 +84,20 @@ public final class FakeOrigin: Sendable {
                 for (name, value) in reply.headers { response.headers.add(name: name, value: value) }
                 let body = context.channel.allocator.buffer(string: reply.body)
                 response.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
-                context.write(wrapOutboundOut(.head(response)), promise: nil)
-                if head.method != .HEAD { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+                let send = { [self] (context: ChannelHandlerContext) in
+                    context.write(self.wrapOutboundOut(.head(response)), promise: nil)
+                    if head.method != .HEAD { context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+                    context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+                }
+                if let delay = reply.delay {
+                    let bound = NIOLoopBound((context, send), eventLoop: context.eventLoop)
+                    context.eventLoop.scheduleTask(in: delay) {
+                        let (context, send) = bound.value
+                        send(context)
+                    }
+                } else {
+                    send(context)
+                }
             }
         }
     }

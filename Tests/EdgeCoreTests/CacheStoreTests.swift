@@ -139,3 +139,40 @@ import Testing
         #expect(store.usage.objects == 0 && store.usage.bytes == 0)
     }
 }
+
+@Suite struct RequestCoalescerTests {
+    let key = CacheKey(tenant: TenantID("alpine")!, resource: "page", id: "/p")
+
+    /// The first miss leads, the rest wait, and finishing hands every waiter back once.
+    @Test func oneLeaderManyWaiters() {
+        let coalescer = RequestCoalescer<Int>()
+        #expect(coalescer.join(key, waiter: 0) == .leader)
+        for index in 1...99 { #expect(coalescer.join(key, waiter: index) == .waiter) }
+        #expect(coalescer.finish(key) == Array(1...99))
+        #expect(coalescer.finish(key) == [])
+        #expect(coalescer.fetchesInFlight == 0)
+        // The next miss after a finished fetch leads again.
+        #expect(coalescer.join(key, waiter: 100) == .leader)
+    }
+
+    /// The same path of two tenants is two fetches: coalescing never crosses tenants.
+    @Test func tenantsDoNotCoalesce() {
+        let coalescer = RequestCoalescer<Int>()
+        let other = CacheKey(tenant: TenantID("harbor")!, resource: "page", id: "/p")
+        #expect(coalescer.join(key, waiter: 1) == .leader)
+        #expect(coalescer.join(other, waiter: 2) == .leader)
+        #expect(coalescer.fetchesInFlight == 2)
+    }
+
+    /// Concurrent joins from many threads elect exactly one leader.
+    @Test func concurrentJoinsElectOneLeader() async {
+        let coalescer = RequestCoalescer<Int>()
+        let key = self.key
+        let leaders = await withTaskGroup(of: Int.self) { group in
+            for index in 0..<200 { group.addTask { coalescer.join(key, waiter: index) == .leader ? 1 : 0 } }
+            return await group.reduce(0, +)
+        }
+        #expect(leaders == 1)
+        #expect(coalescer.finish(key).count == 199)
+    }
+}

@@ -217,3 +217,54 @@ import TestSupport
         }
     }
 }
+
+@Suite struct CoalescingTests {
+    static func concurrentGets(_ edge: EdgeFixture, count: Int, path: String) async throws -> [HTTPClientResponse] {
+        try await withThrowingTaskGroup(of: HTTPClientResponse.self) { group in
+            for _ in 0..<count { group.addTask { try await edge.get(path) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// 100 concurrent misses on one page: exactly one origin fetch, 100 identical answers.
+    @Test func hundredConcurrentMissesOneFetch() async throws {
+        let origin = try await FakeOrigin.start { _ in
+            FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60")], body: "the page", delay: .milliseconds(300))
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let responses = try await Self.concurrentGets(edge, count: 100, path: "/hot")
+            #expect(origin.requestCount == 1)
+            #expect(responses.allSatisfy { $0.head.status == .ok && $0.text == "the page" })
+            #expect(responses.filter { $0.head.headers.first(name: "x-cache") == "MISS" }.count <= 1)
+        }
+    }
+
+    /// A failed fetch wakes every waiter with an error, promptly, never a hang.
+    @Test func failedFetchWakesEveryWaiter() async throws {
+        let origin = try await FakeOrigin.start { _ in
+            FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60"), (StorefrontHeader.tenant, "someone-else")], body: "x", delay: .milliseconds(300))
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let responses = try await Self.concurrentGets(edge, count: 20, path: "/broken")
+            #expect(responses.count == 20)
+            #expect(responses.allSatisfy { $0.head.status == .badGateway })
+            #expect(origin.requestCount == 1)
+        }
+    }
+
+    /// An answer that must not be shared is not handed to waiters: each gets its own from the origin.
+    @Test func privateAnswerIsNotShared() async throws {
+        let origin = try await FakeOrigin.start { _ in
+            FakeOrigin.Reply(headers: [("cache-control", "private, max-age=60")], body: "yours", delay: .milliseconds(200))
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let responses = try await Self.concurrentGets(edge, count: 10, path: "/account")
+            #expect(responses.allSatisfy { $0.head.status == .ok })
+            #expect(origin.requestCount == 10)
+            #expect(responses.allSatisfy { $0.head.headers.first(name: "x-cache") == "PASS" })
+        }
+    }
+}
