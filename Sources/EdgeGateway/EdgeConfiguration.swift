@@ -1,3 +1,4 @@
+import EdgeCore
 import NIOCore
 
 /// Everything an edge instance needs to run. Defaults suit the local dev stack.
@@ -19,6 +20,8 @@ public struct EdgeConfiguration: Sendable {
     public var maximumStoredObjectSize = 8 * 1024 * 1024
     /// Request bodies larger than this are refused with 413.
     public var maximumRequestBodySize = 1024 * 1024
+    /// Query parameters dropped from cache keys and origin requests (names, or prefixes ending in `*`).
+    public var trackingParameters = RequestTarget.defaultTrackingParameters
     /// How long an origin has to answer.
     public var originTimeout: TimeAmount = .seconds(10)
 

@@ -67,6 +67,9 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 close: true
             )
         case .tenant(let tenant, _):
+            // Cache key and origin request both use the normalised target (tracking parameters dropped).
+            var head = head
+            head.uri = RequestTarget(head.uri, trackingParameters: runtime.configuration.trackingParameters).normalized
             let hasCredentials = head.headers.contains(name: "authorization") || head.headers.contains(name: "cookie")
             switch CachePolicy.classify(
                 tenant: tenant,
@@ -175,6 +178,9 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         head.version = request.version
         HeaderHygiene.removeHopByHop(&head.headers)
         let headers = head.headers
+        if Self.unsafeMethods.contains(request.method), (200..<400).contains(Int(head.status.code)) {
+            invalidateAfterUnsafe(tenant: tenant, target: request.uri, headers: headers)
+        }
         for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
         let stored = CachedResponse(
             head: head,
@@ -212,6 +218,33 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         age = max(0, age)
         write(context: context, request: request, response: stored, age: key == nil ? nil : age, cacheStatus: status)
+    }
+
+    static let unsafeMethods: [HTTPMethod] = [.POST, .PUT, .DELETE, .PATCH]
+
+    /// RFC 9111 §4.4: a successful unsafe request invalidates the stored responses for its target and for
+    /// `Location`/`Content-Location` when they point into the same tenant.
+    private func invalidateAfterUnsafe(tenant: TenantID, target: String, headers: HTTPHeaders) {
+        var targets = [target]
+        for name in ["location", "content-location"] {
+            guard let value = headers.first(name: name) else { continue }
+            if value.hasPrefix("/") {
+                targets.append(value)
+            } else if let schemeEnd = value.range(of: "://") {
+                let rest = value[schemeEnd.upperBound...]
+                let authority = rest.prefix(while: { $0 != "/" })
+                let path = rest.dropFirst(authority.count)
+                if let host = HostName(normalising: authority), runtime.registry.snapshot.tenant(for: host) == tenant {
+                    targets.append(path.isEmpty ? "/" : String(path))
+                }
+            }
+        }
+        for target in targets {
+            let normalized = RequestTarget(target, trackingParameters: runtime.configuration.trackingParameters).normalized
+            if case .lookup(let key) = CachePolicy.classify(tenant: tenant, method: "GET", target: normalized, hasCredentials: false) {
+                runtime.cache.remove(key)
+            }
+        }
     }
 
     /// Continues a request that waited for another request's fetch of the same key.
