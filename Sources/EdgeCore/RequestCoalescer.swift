@@ -43,4 +43,7 @@ public final class RequestCoalescer<Waiter: Sendable>: Sendable {
 
     /// The number of keys being fetched now.
     public var fetchesInFlight: Int { inFlight.withLock { $0.count } }
+
+    /// The number of requests waiting on another request's fetch now.
+    public var waiting: Int { inFlight.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 }

@@ -43,6 +43,9 @@ public final class EdgeServer: Sendable {
         self.group = group
     }
 
+    /// Requests waiting now on another request's origin fetch of the same object.
+    public var coalescedWaiters: Int { runtime.coalescer.waiting }
+
     /// Removes every cached object of `tenant` carrying one of `tags` (purge tags of that tenant).
     /// - Returns: how many objects were removed.
     @discardableResult

@@ -12,13 +12,33 @@ public final class FakeOrigin: Sendable {
         public var body: String
         /// How long to think before answering (to make concurrent requests overlap).
         public var delay: TimeAmount?
+        /// Hold the answer until the gate opens (checked every 5 ms).
+        public var gate: Gate?
 
-        public init(status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], body: String = "", delay: TimeAmount? = nil) {
+        public init(
+            status: HTTPResponseStatus = .ok,
+            headers: [(String, String)] = [],
+            body: String = "",
+            delay: TimeAmount? = nil,
+            gate: Gate? = nil
+        ) {
             self.status = status
             self.headers = headers
             self.body = body
             self.delay = delay
+            self.gate = gate
         }
+    }
+
+    /// A one-way switch a test opens to let held answers go.
+    public final class Gate: Sendable {
+        private let opened = NIOLockedValueBox(false)
+
+        public init() {}
+
+        public func open() { opened.withLockedValue { $0 = true } }
+
+        public var isOpen: Bool { opened.withLockedValue { $0 } }
     }
 
     public typealias Responder = @Sendable (HTTPRequestHead) -> Reply
@@ -89,7 +109,15 @@ public final class FakeOrigin: Sendable {
                     if head.method != .HEAD { context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
                     context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
                 }
-                if let delay = reply.delay {
+                if let gate = reply.gate {
+                    let bound = NIOLoopBound((context, send), eventLoop: context.eventLoop)
+                    context.eventLoop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(5)) { task in
+                        guard gate.isOpen else { return }
+                        task.cancel()
+                        let (context, send) = bound.value
+                        send(context)
+                    }
+                } else if let delay = reply.delay {
                     let bound = NIOLoopBound((context, send), eventLoop: context.eventLoop)
                     context.eventLoop.scheduleTask(in: delay) {
                         let (context, send) = bound.value

@@ -219,21 +219,32 @@ import TestSupport
 }
 
 @Suite struct CoalescingTests {
-    static func concurrentGets(_ edge: EdgeFixture, count: Int, path: String) async throws -> [HTTPClientResponse] {
-        try await withThrowingTaskGroup(of: HTTPClientResponse.self) { group in
+    /// Sends `count` concurrent GETs; once all but one wait behind the first fetch (or after 10 s), opens
+    /// the origin's gate so the held answer goes out.
+    static func concurrentGets(_ edge: EdgeFixture, count: Int, path: String, gate: FakeOrigin.Gate) async throws -> [HTTPClientResponse] {
+        try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
             for _ in 0..<count { group.addTask { try await edge.get(path) } }
-            return try await group.reduce(into: []) { $0.append($1) }
+            group.addTask {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while edge.server.coalescedWaiters < count - 1, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                gate.open()
+                return nil
+            }
+            return try await group.reduce(into: []) { if let response = $1 { $0.append(response) } }
         }
     }
 
     /// 100 concurrent misses on one page: exactly one origin fetch, 100 identical answers.
     @Test func hundredConcurrentMissesOneFetch() async throws {
+        let gate = FakeOrigin.Gate()
         let origin = try await FakeOrigin.start { _ in
-            FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60")], body: "the page", delay: .milliseconds(300))
+            FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60")], body: "the page", gate: gate)
         }
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin]) { edge in
-            let responses = try await Self.concurrentGets(edge, count: 100, path: "/hot")
+            let responses = try await Self.concurrentGets(edge, count: 100, path: "/hot", gate: gate)
             #expect(origin.requestCount == 1)
             #expect(responses.allSatisfy { $0.head.status == .ok && $0.text == "the page" })
             #expect(responses.filter { $0.head.headers.first(name: "x-cache") == "MISS" }.count <= 1)
@@ -242,12 +253,13 @@ import TestSupport
 
     /// A failed fetch wakes every waiter with an error, promptly, never a hang.
     @Test func failedFetchWakesEveryWaiter() async throws {
+        let gate = FakeOrigin.Gate()
         let origin = try await FakeOrigin.start { _ in
-            FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60"), (StorefrontHeader.tenant, "someone-else")], body: "x", delay: .milliseconds(300))
+            FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60"), (StorefrontHeader.tenant, "someone-else")], body: "x", gate: gate)
         }
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin]) { edge in
-            let responses = try await Self.concurrentGets(edge, count: 20, path: "/broken")
+            let responses = try await Self.concurrentGets(edge, count: 20, path: "/broken", gate: gate)
             #expect(responses.count == 20)
             #expect(responses.allSatisfy { $0.head.status == .badGateway })
             #expect(origin.requestCount == 1)
@@ -256,12 +268,13 @@ import TestSupport
 
     /// An answer that must not be shared is not handed to waiters: each gets its own from the origin.
     @Test func privateAnswerIsNotShared() async throws {
+        let gate = FakeOrigin.Gate()
         let origin = try await FakeOrigin.start { _ in
-            FakeOrigin.Reply(headers: [("cache-control", "private, max-age=60")], body: "yours", delay: .milliseconds(200))
+            FakeOrigin.Reply(headers: [("cache-control", "private, max-age=60")], body: "yours", gate: gate)
         }
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin]) { edge in
-            let responses = try await Self.concurrentGets(edge, count: 10, path: "/account")
+            let responses = try await Self.concurrentGets(edge, count: 10, path: "/account", gate: gate)
             #expect(responses.allSatisfy { $0.head.status == .ok })
             #expect(origin.requestCount == 10)
             #expect(responses.allSatisfy { $0.head.headers.first(name: "x-cache") == "PASS" })
