@@ -19,6 +19,14 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         public let initialAge: Int
     }
 
+    /// What one tenant has in the store, and what it lost.
+    public struct TenantUsage: Sendable, Equatable {
+        public var objects = 0
+        public var bytes = 0
+        public var evictions = 0
+        public var purged = 0
+    }
+
     /// The result of a lookup.
     public enum Lookup: Sendable {
         case fresh(Hit)
@@ -58,6 +66,7 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         var newest: Node?
         var hand: Node?
         var bytes = 0
+        var tenants: [TenantID: TenantUsage] = [:]
     }
 
     private let state = Mutex(State())
@@ -122,6 +131,7 @@ public final class CacheStore<Payload: Sendable>: Sendable {
             while state.bytes + size > byteBudget, let victim = Self.sieveVictim(in: &state) {
                 let next = victim.newer
                 Self.unlink(victim, in: &state)
+                state.tenants[victim.key.tenant, default: .init()].evictions += 1
                 state.hand = next
             }
             state.nodes[key] = node
@@ -131,6 +141,8 @@ public final class CacheStore<Payload: Sendable>: Sendable {
             state.newest = node
             if state.oldest == nil { state.oldest = node }
             state.bytes += size
+            state.tenants[key.tenant, default: .init()].objects += 1
+            state.tenants[key.tenant, default: .init()].bytes += size
         }
     }
 
@@ -160,9 +172,13 @@ public final class CacheStore<Payload: Sendable>: Sendable {
                     }
                 }
             }
+            if removed > 0 { state.tenants[tenant, default: .init()].purged += removed }
             return removed
         }
     }
+
+    /// Per-tenant objects, bytes, evictions and purges.
+    public var tenantUsage: [TenantID: TenantUsage] { state.withLock { $0.tenants } }
 
     /// The number of stored objects and their payload bytes.
     public var usage: (objects: Int, bytes: Int) {
@@ -187,6 +203,8 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         node.newer = nil
         state.nodes[node.key] = nil
         state.bytes -= node.size
+        state.tenants[node.key.tenant]?.objects -= 1
+        state.tenants[node.key.tenant]?.bytes -= node.size
         for tag in node.tags {
             state.tagged[tag]?.remove(node.key)
             if state.tagged[tag]?.isEmpty == true { state.tagged[tag] = nil }

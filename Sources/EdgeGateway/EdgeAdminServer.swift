@@ -5,8 +5,8 @@ import NIOHTTP1
 import NIOPosix
 import Shared
 
-/// The edge's admin listener, on its own port (never one of the public ones): `GET /health` and an
-/// authenticated purge API.
+/// The edge's admin listener, on its own port (never one of the public ones): `GET /health`,
+/// `GET /metrics` (Prometheus text) and an authenticated purge API.
 ///
 /// `POST /purge` with `Authorization: Bearer <admin token>` and a JSON body naming one tenant and what to
 /// purge: `{"tenant": "alpine", "tags": ["tenant:alpine:product:42"]}`, `{"tenant": "alpine", "url":
@@ -94,6 +94,8 @@ public enum EdgeAdminServer {
             switch (head.method, head.uri) {
             case (.GET, "/health"):
                 return (.ok, #"{"status":"ok"}"#)
+            case (.GET, "/metrics"):
+                return (.ok, server.metricsText())
             case (.POST, "/purge"):
                 let expected = "Bearer \(token)"
                 guard let given = head.headers.first(name: "authorization"), given.utf8.count == expected.utf8.count,
@@ -111,7 +113,7 @@ public enum EdgeAdminServer {
         private func respond(context: ChannelHandlerContext, version: HTTPVersion, status: HTTPResponseStatus, body text: String, keepAlive: Bool) {
             let buffer = context.channel.allocator.buffer(string: text)
             var head = HTTPResponseHead(version: version, status: status)
-            head.headers.add(name: "content-type", value: "application/json")
+            head.headers.add(name: "content-type", value: text.hasPrefix("{") ? "application/json" : "text/plain; version=0.0.4")
             head.headers.add(name: "content-length", value: String(buffer.readableBytes))
             if !keepAlive { head.headers.add(name: "connection", value: "close") }
             context.write(wrapOutboundOut(.head(head)), promise: nil)

@@ -90,7 +90,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch runtime.cache.lookup(key, now: now) {
         case .fresh(let hit):
             let age = hit.initialAge + Int((now &- hit.storedAt) / 1_000_000_000)
-            write(context: context, request: head, response: hit.payload, age: age, cacheStatus: "HIT")
+            write(context: context, request: head, response: hit.payload, age: age, tenant: tenant, outcome: .hit)
         case .miss:
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
@@ -217,7 +217,14 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
         }
         age = max(0, age)
-        write(context: context, request: request, response: stored, age: key == nil ? nil : age, cacheStatus: status)
+        write(
+            context: context,
+            request: request,
+            response: stored,
+            age: key == nil ? nil : age,
+            tenant: tenant,
+            outcome: status == "MISS" ? .miss : .pass
+        )
     }
 
     static let unsafeMethods: [HTTPMethod] = [.POST, .PUT, .DELETE, .PATCH]
@@ -252,7 +259,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch outcome {
         case .response(let response, let initialAge, let receivedAt):
             let age = initialAge + Int((EdgeRuntime.now() &- receivedAt) / 1_000_000_000)
-            write(context: context, request: head, response: response, age: age, cacheStatus: "HIT")
+            write(context: context, request: head, response: response, age: age, tenant: tenant, outcome: .coalesced)
         case .fetchYourself:
             fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: nil, cacheStatus: "PASS")
         case .failed(let status, let message):
@@ -266,12 +273,15 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         request: HTTPRequestHead,
         response: CachedResponse,
         age: Int?,
-        cacheStatus: String
+        tenant: TenantID,
+        outcome: CacheStatistics.Outcome
     ) {
         var head = response.head
         head.version = request.version
         if let age { head.headers.replaceOrAdd(name: "age", value: String(age)) }
-        head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: cacheStatus)
+        // A coalesced request was served from the cache's one fetch: to the client, a hit.
+        head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome == .coalesced ? "HIT" : outcome.rawValue)
+        runtime.statistics.record(outcome, tenant: tenant, now: EdgeRuntime.now())
         var body: ByteBuffer? = response.body
         if let etag = response.etag, Self.matches(ifNoneMatch: request.headers["if-none-match"], etag: etag),
             request.method == .GET || request.method == .HEAD

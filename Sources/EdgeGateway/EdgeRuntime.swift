@@ -11,6 +11,7 @@ final class EdgeRuntime: Sendable {
     let registry: TenantRegistry
     let cache: CacheStore<CachedResponse>
     let coalescer = RequestCoalescer<CoalescedWaiter>()
+    let statistics = CacheStatistics()
     let client: HTTP1Client
     let logger: Logger
     private let nextOrigin = Atomic<Int>(0)

@@ -43,6 +43,38 @@ public final class EdgeServer: Sendable {
         self.group = group
     }
 
+    /// The edge's metrics in the Prometheus text format: per tenant requests by cache result, hit ratio over
+    /// the last minute, stored objects and bytes, evictions and purges; coalesced waiters now.
+    public func metricsText() -> String {
+        let totals = runtime.statistics.totals
+        let ratios = runtime.statistics.hitRatios(now: EdgeRuntime.now())
+        let usage = runtime.cache.tenantUsage
+        var text = "# TYPE storefront_edge_requests_total counter\n"
+        for (tenant, counters) in totals.sorted(by: { $0.key < $1.key }) {
+            for (result, count) in [("HIT", counters.hits), ("MISS", counters.misses), ("PASS", counters.passes), ("COALESCED", counters.coalesced)] {
+                text += "storefront_edge_requests_total{tenant=\"\(tenant)\",cache=\"\(result)\"} \(count)\n"
+            }
+        }
+        text += "# TYPE storefront_edge_hit_ratio gauge\n"
+        for (tenant, ratio) in ratios.sorted(by: { $0.key < $1.key }) {
+            text += "storefront_edge_hit_ratio{tenant=\"\(tenant)\",window=\"60s\"} \(ratio)\n"
+        }
+        let families: [(String, String, KeyPath<CacheStore<CachedResponse>.TenantUsage, Int>)] = [
+            ("storefront_edge_cache_objects", "gauge", \.objects),
+            ("storefront_edge_cache_bytes", "gauge", \.bytes),
+            ("storefront_edge_cache_evictions_total", "counter", \.evictions),
+            ("storefront_edge_cache_purged_total", "counter", \.purged),
+        ]
+        for (name, type, path) in families {
+            text += "# TYPE \(name) \(type)\n"
+            for (tenant, value) in usage.sorted(by: { $0.key < $1.key }) {
+                text += "\(name){tenant=\"\(tenant)\"} \(value[keyPath: path])\n"
+            }
+        }
+        text += "# TYPE storefront_edge_coalesced_waiters gauge\nstorefront_edge_coalesced_waiters \(runtime.coalescer.waiting)\n"
+        return text
+    }
+
     /// Requests waiting now on another request's origin fetch of the same object.
     public var coalescedWaiters: Int { runtime.coalescer.waiting }
 

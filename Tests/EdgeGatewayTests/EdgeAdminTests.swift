@@ -59,6 +59,12 @@ import TestSupport
             #expect(all.text == #"{"purged":3}"#)
             #expect(try await edge.get("/p/3", tenant: EdgeFixture.harbor).head.headers.first(name: "x-cache") == "MISS")
             #expect(try await edge.get("/p/3", tenant: EdgeFixture.alpine).head.headers.first(name: "x-cache") == "HIT")
+
+            let metrics = try await PlainHTTP.send(.GET, "/metrics", host: "127.0.0.1", port: port)
+            #expect(metrics.head.status == .ok)
+            #expect(metrics.text.contains(#"storefront_edge_requests_total{tenant="alpine",cache="HIT"}"#))
+            #expect(metrics.text.contains(#"storefront_edge_cache_purged_total{tenant="harbor"} 3"#))
+            #expect(metrics.text.contains(#"storefront_edge_hit_ratio{tenant="alpine",window="60s"}"#))
         }
     }
 }
