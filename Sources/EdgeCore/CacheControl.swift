@@ -13,6 +13,10 @@ public struct CacheControl: Equatable, Sendable {
     public var isPublic = false
     public var mustRevalidate = false
     public var proxyRevalidate = false
+    /// RFC 5861: serve stale this long while revalidating in the background.
+    public var staleWhileRevalidate: Int?
+    /// RFC 5861: serve stale this long when the origin fails.
+    public var staleIfError: Int?
 
     /// Parses every `Cache-Control` field value of a message.
     /// - Parameter fieldValues: the raw field values, in order.
@@ -33,6 +37,8 @@ public struct CacheControl: Equatable, Sendable {
         case "public": isPublic = true
         case "must-revalidate": mustRevalidate = true
         case "proxy-revalidate": proxyRevalidate = true
+        case "stale-while-revalidate": staleWhileRevalidate = Self.mergedSeconds(staleWhileRevalidate, directive.value)
+        case "stale-if-error": staleIfError = Self.mergedSeconds(staleIfError, directive.value)
         default: break
         }
     }

@@ -49,6 +49,14 @@ public enum CachePolicy {
         return .lookup(CacheKey(tenant: tenant, resource: "http", id: "GET \(target)"))
     }
 
+    /// How long a stored response may be served stale (RFC 5861), in seconds past its freshness.
+    ///
+    /// `must-revalidate` and `proxy-revalidate` forbid serving stale at all (RFC 9111 §5.2.2.2, §5.2.2.8).
+    public static func staleWindows(_ cacheControl: CacheControl) -> (whileRevalidating: Int, ifError: Int) {
+        if cacheControl.mustRevalidate || cacheControl.proxyRevalidate { return (0, 0) }
+        return (cacheControl.staleWhileRevalidate ?? 0, cacheControl.staleIfError ?? 0)
+    }
+
     /// Classifies an origin response to a cacheable request.
     /// - Parameters:
     ///   - status: the response status code.

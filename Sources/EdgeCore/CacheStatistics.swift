@@ -13,6 +13,11 @@ public final class CacheStatistics: Sendable {
         case pass = "PASS"
         /// Served from another request's fetch (also counted as a hit).
         case coalesced = "COALESCED"
+        /// A stale copy served (stale-while-revalidate or stale-if-error; counted as a hit).
+        case stale = "STALE"
+
+        /// The `X-Cache` value: a coalesced request was served from the cache's one fetch, a hit to the client.
+        public var header: String { self == .coalesced ? "HIT" : rawValue }
     }
 
     /// Totals since start for one tenant.
@@ -21,12 +26,14 @@ public final class CacheStatistics: Sendable {
         public var misses = 0
         public var passes = 0
         public var coalesced = 0
+        public var stale = 0
 
-        public init(hits: Int = 0, misses: Int = 0, passes: Int = 0, coalesced: Int = 0) {
+        public init(hits: Int = 0, misses: Int = 0, passes: Int = 0, coalesced: Int = 0, stale: Int = 0) {
             self.hits = hits
             self.misses = misses
             self.passes = passes
             self.coalesced = coalesced
+            self.stale = stale
         }
     }
 
@@ -60,6 +67,7 @@ public final class CacheStatistics: Sendable {
             case .miss: state.totals[tenant, default: .init()].misses += 1
             case .pass: state.totals[tenant, default: .init()].passes += 1
             case .coalesced: state.totals[tenant, default: .init()].coalesced += 1
+            case .stale: state.totals[tenant, default: .init()].stale += 1
             }
             guard outcome != .pass else { return }
             var window = state.windows[tenant] ?? Window()
@@ -69,7 +77,7 @@ public final class CacheStatistics: Sendable {
                 window.lookups[slot] = 0
             }
             window.lookups[slot] += 1
-            if outcome == .hit || outcome == .coalesced { window.hits[slot] += 1 }
+            if outcome != .miss { window.hits[slot] += 1 }
             state.windows[tenant] = window
         }
     }

@@ -30,6 +30,9 @@ public final class CacheStore<Payload: Sendable>: Sendable {
     /// The result of a lookup.
     public enum Lookup: Sendable {
         case fresh(Hit)
+        /// Past its freshness, still kept: it may be served while revalidating in the background, or when
+        /// the origin fails, within the windows its response allowed (RFC 5861).
+        case stale(Hit, whileRevalidating: Bool, ifError: Bool)
         case miss
     }
 
@@ -39,6 +42,10 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         let size: Int
         let storedAt: UInt64
         let expiresAt: UInt64
+        let revalidateUntil: UInt64
+        let errorUntil: UInt64
+        /// Kept (as stale) until then: for the stale windows, or to revalidate by validator.
+        let keepUntil: UInt64
         let initialAge: Int
         /// Purge tags, each inside the key's tenant; always includes the tenant's own tag.
         let tags: [String]
@@ -46,7 +53,21 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         var newer: Node?
         weak var older: Node?
 
-        init(key: CacheKey, payload: Payload, size: Int, storedAt: UInt64, expiresAt: UInt64, initialAge: Int, tags: [String]) {
+        init(
+            key: CacheKey,
+            payload: Payload,
+            size: Int,
+            storedAt: UInt64,
+            expiresAt: UInt64,
+            revalidateUntil: UInt64,
+            errorUntil: UInt64,
+            keepUntil: UInt64,
+            initialAge: Int,
+            tags: [String]
+        ) {
+            self.keepUntil = keepUntil
+            self.revalidateUntil = revalidateUntil
+            self.errorUntil = errorUntil
             self.key = key
             self.tags = tags
             self.payload = payload
@@ -85,12 +106,16 @@ public final class CacheStore<Payload: Sendable>: Sendable {
     public func lookup(_ key: CacheKey, now: UInt64) -> Lookup {
         state.withLock { state in
             guard let node = state.nodes[key] else { return .miss }
-            guard now < node.expiresAt else {
+            guard now < node.keepUntil else {
                 Self.unlink(node, in: &state)
                 return .miss
             }
             node.visited = true
-            return .fresh(Hit(payload: node.payload, storedAt: node.storedAt, initialAge: node.initialAge))
+            let hit = Hit(payload: node.payload, storedAt: node.storedAt, initialAge: node.initialAge)
+            guard now < node.expiresAt else {
+                return .stale(hit, whileRevalidating: now < node.revalidateUntil, ifError: now < node.errorUntil)
+            }
+            return .fresh(hit)
         }
     }
 
@@ -104,6 +129,10 @@ public final class CacheStore<Payload: Sendable>: Sendable {
     ///   - initialAge: its `Age` when received, in seconds.
     ///   - tags: its purge tags; tags of another tenant than the key's are dropped, and the tenant's own tag
     ///     is always added, so a purge can only ever reach objects of its own tenant.
+    ///   - staleWhileRevalidate: seconds past freshness it may be served while revalidating.
+    ///   - staleIfError: seconds past freshness it may be served when the origin fails.
+    ///   - keepForRevalidation: seconds past freshness to keep it (not serve it) so that it can be revalidated
+    ///     with a conditional request; for responses with a validator (`ETag`, `Last-Modified`).
     public func store(
         _ key: CacheKey,
         payload: Payload,
@@ -111,12 +140,18 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         now: UInt64,
         ttlSeconds: Int,
         initialAge: Int = 0,
-        tags: [SurrogateKey] = []
+        tags: [SurrogateKey] = [],
+        staleWhileRevalidate: Int = 0,
+        staleIfError: Int = 0,
+        keepForRevalidation: Int = 0
     ) {
         let tenantTag = SurrogateKey.tenant(key.tenant).rawValue
         let tags = [tenantTag] + tags.map(\.rawValue).filter { $0 != tenantTag && $0.hasPrefix(tenantTag + ":") }
         guard size <= byteBudget, ttlSeconds > 0 else { return }
         let expiresAt = now &+ UInt64(ttlSeconds) &* 1_000_000_000
+        let revalidateUntil = expiresAt &+ UInt64(max(0, staleWhileRevalidate)) &* 1_000_000_000
+        let errorUntil = expiresAt &+ UInt64(max(0, staleIfError)) &* 1_000_000_000
+        let keepUntil = max(revalidateUntil, errorUntil, expiresAt &+ UInt64(max(0, keepForRevalidation)) &* 1_000_000_000)
         state.withLock { state in
             let node = Node(
                 key: key,
@@ -124,6 +159,9 @@ public final class CacheStore<Payload: Sendable>: Sendable {
                 size: size,
                 storedAt: now,
                 expiresAt: expiresAt,
+                revalidateUntil: revalidateUntil,
+                errorUntil: errorUntil,
+                keepUntil: keepUntil,
                 initialAge: initialAge,
                 tags: tags
             )

@@ -22,6 +22,9 @@ public struct EdgeConfiguration: Sendable {
     public var maximumRequestBodySize = 1024 * 1024
     /// Query parameters dropped from cache keys and origin requests (names, or prefixes ending in `*`).
     public var trackingParameters = RequestTarget.defaultTrackingParameters
+    /// How long an expired response with a validator stays stored, to be revalidated (`If-None-Match`)
+    /// instead of fetched again in full.
+    public var revalidationGraceSeconds = 3600
     /// How long an origin has to answer.
     public var originTimeout: TimeAmount = .seconds(10)
 

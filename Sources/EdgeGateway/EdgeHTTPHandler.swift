@@ -80,7 +80,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .lookup(let key):
                 lookup(context: context, head: head, tenant: tenant, key: key)
             case .pass:
-                fetch(context: context, head: head, body: body, tenant: tenant, storeAs: nil, cacheStatus: "PASS")
+                fetch(context: context, head: head, body: body, tenant: tenant, storeAs: nil)
             }
         }
     }
@@ -91,21 +91,48 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .fresh(let hit):
             let age = hit.initialAge + Int((now &- hit.storedAt) / 1_000_000_000)
             write(context: context, request: head, response: hit.payload, age: age, tenant: tenant, outcome: .hit)
+        case .stale(let hit, whileRevalidating: true, _):
+            // RFC 5861 stale-while-revalidate: answer now, refresh once in the background.
+            let age = hit.initialAge + Int((now &- hit.storedAt) / 1_000_000_000)
+            write(context: context, request: head, response: hit.payload, age: age, tenant: tenant, outcome: .stale)
+            if runtime.coalescer.join(key, waiter: CoalescedWaiter { _ in }) == .leader {
+                runtime.refreshInBackground(
+                    key: key,
+                    request: head,
+                    tenant: tenant,
+                    stale: hit,
+                    clientAddress: context.channel.remoteAddress?.ipAddress ?? "unknown",
+                    on: context.eventLoop
+                )
+            }
+        case .stale(let hit, whileRevalidating: false, let ifError):
+            coalescedFetch(context: context, head: head, tenant: tenant, key: key, stale: (hit, servableOnError: ifError))
         case .miss:
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            let loop = context.eventLoop
-            let waiter = CoalescedWaiter { outcome in
-                loop.execute {
-                    let (handler, context) = bound.value
-                    handler.resume(context: context, head: head, tenant: tenant, outcome: outcome)
-                }
+            coalescedFetch(context: context, head: head, tenant: tenant, key: key, stale: nil)
+        }
+    }
+
+    /// A miss (or an unusable stale object): the first request fetches, the others wait for it.
+    private func coalescedFetch(
+        context: ChannelHandlerContext,
+        head: HTTPRequestHead,
+        tenant: TenantID,
+        key: CacheKey,
+        stale: (hit: CacheStore<CachedResponse>.Hit, servableOnError: Bool)?
+    ) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        let waiter = CoalescedWaiter { outcome in
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.resume(context: context, head: head, tenant: tenant, outcome: outcome)
             }
-            switch runtime.coalescer.join(key, waiter: waiter) {
-            case .leader:
-                fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: key, cacheStatus: "MISS")
-            case .waiter:
-                break  // resumed when the leader's fetch ends
-            }
+        }
+        switch runtime.coalescer.join(key, waiter: waiter) {
+        case .leader:
+            fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: key, stale: stale)
+        case .waiter:
+            break  // resumed when the leader's fetch ends
         }
     }
 
@@ -115,45 +142,65 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         body: ByteBuffer?,
         tenant: TenantID,
         storeAs key: CacheKey?,
-        cacheStatus: String
+        stale: (hit: CacheStore<CachedResponse>.Hit, servableOnError: Bool)? = nil
     ) {
         guard let origin = runtime.selectOrigin() else {
-            if let key { runtime.wakeWaiters(key, .failed(.badGateway, "no origin configured")) }
-            respondSynthetic(context: context, head: head, status: .badGateway, message: "no origin configured", close: false)
+            failed(context: context, head: head, tenant: tenant, key: key, stale: stale, status: .badGateway, message: "no origin configured")
             return
         }
-        var upstream = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
-        upstream.headers = head.headers
-        HeaderHygiene.removeHopByHop(&upstream.headers)
-        for name in HeaderHygiene.untrustedRequestFields { upstream.headers.remove(name: name) }
-        if key != nil {
-            // A cache fill asks for the full GET response; client conditionals are answered by the edge.
-            upstream.method = .GET
-            upstream.headers.remove(name: "if-none-match")
-            upstream.headers.remove(name: "if-modified-since")
-        }
-        upstream.headers.add(name: "x-forwarded-for", value: context.channel.remoteAddress?.ipAddress ?? "unknown")
-        upstream.headers.add(name: "x-forwarded-proto", value: "https")
-        upstream.headers.add(name: StorefrontHeader.tenant, value: tenant.rawValue)
-
+        let upstream = runtime.upstreamHead(
+            for: head,
+            tenant: tenant,
+            clientAddress: context.channel.remoteAddress?.ipAddress ?? "unknown",
+            cacheFill: key != nil,
+            revalidating: stale?.hit.payload
+        )
         let deadline = NIODeadline.now() + runtime.configuration.originTimeout
         let future = runtime.client.execute(upstream, body: body, to: origin, on: context.eventLoop, deadline: deadline)
         future.assumeIsolated().whenComplete { result in
             switch result {
+            case .success(let response) where response.head.status.code >= 500 && stale?.servableOnError == true:
+                // RFC 5861 stale-if-error: a 5xx from the origin, a stale copy allowed: serve the copy.
+                self.failed(context: context, head: head, tenant: tenant, key: key, stale: stale, status: .badGateway, message: "origin error")
             case .success(let response):
-                self.received(context: context, request: head, response: response, tenant: tenant, key: key, cacheStatus: cacheStatus)
+                self.received(context: context, request: head, response: response, tenant: tenant, key: key, stale: stale?.hit)
             case .failure(let error):
                 self.runtime.logger.warning(
                     "origin request failed",
                     metadata: ["tenant": "\(tenant)", "origin": "\(origin)", "error": "\(error)"]
                 )
                 let timedOut = (error as? HTTPClientError) == .timeout
-                let status: HTTPResponseStatus = timedOut ? .gatewayTimeout : .badGateway
-                let message = timedOut ? "origin timed out" : "origin unavailable"
-                if let key { self.runtime.wakeWaiters(key, .failed(status, message)) }
-                self.respondSynthetic(context: context, head: head, status: status, message: message, close: false)
+                self.failed(
+                    context: context,
+                    head: head,
+                    tenant: tenant,
+                    key: key,
+                    stale: stale,
+                    status: timedOut ? .gatewayTimeout : .badGateway,
+                    message: timedOut ? "origin timed out" : "origin unavailable"
+                )
             }
         }
+    }
+
+    /// The origin could not answer: a stale copy where allowed, else an error; waiters get the same.
+    private func failed(
+        context: ChannelHandlerContext,
+        head: HTTPRequestHead,
+        tenant: TenantID,
+        key: CacheKey?,
+        stale: (hit: CacheStore<CachedResponse>.Hit, servableOnError: Bool)?,
+        status: HTTPResponseStatus,
+        message: String
+    ) {
+        if let stale, stale.servableOnError {
+            if let key { runtime.wakeWaiters(key, .response(stale.hit.payload, initialAge: stale.hit.initialAge, receivedAt: stale.hit.storedAt)) }
+            let age = stale.hit.initialAge + Int((EdgeRuntime.now() &- stale.hit.storedAt) / 1_000_000_000)
+            write(context: context, request: head, response: stale.hit.payload, age: age, tenant: tenant, outcome: .stale)
+            return
+        }
+        if let key { runtime.wakeWaiters(key, .failed(status, message)) }
+        respondSynthetic(context: context, head: head, status: status, message: message, close: false)
     }
 
     private func received(
@@ -162,69 +209,23 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         response: HTTPClientResponse,
         tenant: TenantID,
         key: CacheKey?,
-        cacheStatus: String
+        stale: CacheStore<CachedResponse>.Hit?
     ) {
-        // Defence in depth: never serve or store what the origin produced for another tenant.
-        if let stamped = response.head.headers.first(name: StorefrontHeader.tenant), stamped != tenant.rawValue {
-            runtime.logger.critical(
-                "origin answered for another tenant; response dropped",
-                metadata: ["tenant": "\(tenant)", "stamped": "\(stamped)", "uri": "\(request.uri)"]
-            )
+        if Self.unsafeMethods.contains(request.method), (200..<400).contains(Int(response.head.status.code)) {
+            invalidateAfterUnsafe(tenant: tenant, target: request.uri, headers: response.head.headers)
+        }
+        switch runtime.admit(response, request: request, tenant: tenant, key: key, stale: stale) {
+        case .foreignTenant:
             if let key { runtime.wakeWaiters(key, .failed(.badGateway, "origin tenant mismatch")) }
             respondSynthetic(context: context, head: request, status: .badGateway, message: "origin tenant mismatch", close: false)
-            return
-        }
-        var head = response.head
-        head.version = request.version
-        HeaderHygiene.removeHopByHop(&head.headers)
-        let headers = head.headers
-        if Self.unsafeMethods.contains(request.method), (200..<400).contains(Int(head.status.code)) {
-            invalidateAfterUnsafe(tenant: tenant, target: request.uri, headers: headers)
-        }
-        for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
-        let stored = CachedResponse(
-            head: head,
-            body: response.body,
-            etag: headers.first(name: "etag"),
-            bodyOmitted: key == nil && request.method == .HEAD
-        )
-        var status = cacheStatus
-        var age = Int(headers.first(name: "age") ?? "") ?? 0
-        if let key {
-            let decision = CachePolicy.classify(
-                status: Int(head.status.code),
-                cacheControl: CacheControl(fieldValues: headers["cache-control"]),
-                ageSeconds: age,
-                hasSetCookie: headers.contains(name: "set-cookie"),
-                hasVary: headers.contains(name: "vary")
-            )
-            if case .store(let ttl) = decision, stored.cost <= runtime.configuration.maximumStoredObjectSize {
-                let tags = SurrogateKey.parse(headers.first(name: StorefrontHeader.surrogateKey) ?? "", for: tenant)
-                runtime.cache.store(
-                    key,
-                    payload: stored,
-                    size: stored.cost,
-                    now: EdgeRuntime.now(),
-                    ttlSeconds: ttl,
-                    initialAge: age,
-                    tags: tags
-                )
-                runtime.wakeWaiters(key, .response(stored, initialAge: age, receivedAt: EdgeRuntime.now()))
-            } else {
-                status = "PASS"
-                // Not shareable (private, Set-Cookie, …): each waiter asks the origin for its own answer.
-                runtime.wakeWaiters(key, .fetchYourself)
+        case .serve(let answer, let age, let stored, let revalidated):
+            if let key {
+                // Not stored means not shareable (private, Set-Cookie, …): waiters ask the origin themselves.
+                runtime.wakeWaiters(key, stored ? .response(answer, initialAge: age, receivedAt: EdgeRuntime.now()) : .fetchYourself)
             }
+            let outcome: CacheStatistics.Outcome = key == nil || !stored ? .pass : (revalidated ? .hit : .miss)
+            write(context: context, request: request, response: answer, age: key == nil ? nil : age, tenant: tenant, outcome: outcome)
         }
-        age = max(0, age)
-        write(
-            context: context,
-            request: request,
-            response: stored,
-            age: key == nil ? nil : age,
-            tenant: tenant,
-            outcome: status == "MISS" ? .miss : .pass
-        )
     }
 
     static let unsafeMethods: [HTTPMethod] = [.POST, .PUT, .DELETE, .PATCH]
@@ -261,7 +262,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let age = initialAge + Int((EdgeRuntime.now() &- receivedAt) / 1_000_000_000)
             write(context: context, request: head, response: response, age: age, tenant: tenant, outcome: .coalesced)
         case .fetchYourself:
-            fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: nil, cacheStatus: "PASS")
+            fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: nil)
         case .failed(let status, let message):
             respondSynthetic(context: context, head: head, status: status, message: message, close: false)
         }
@@ -280,7 +281,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         head.version = request.version
         if let age { head.headers.replaceOrAdd(name: "age", value: String(age)) }
         // A coalesced request was served from the cache's one fetch: to the client, a hit.
-        head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome == .coalesced ? "HIT" : outcome.rawValue)
+        head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome.header)
         runtime.statistics.record(outcome, tenant: tenant, now: EdgeRuntime.now())
         var body: ByteBuffer? = response.body
         if let etag = response.etag, Self.matches(ifNoneMatch: request.headers["if-none-match"], etag: etag),

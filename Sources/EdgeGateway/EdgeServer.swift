@@ -51,7 +51,10 @@ public final class EdgeServer: Sendable {
         let usage = runtime.cache.tenantUsage
         var text = "# TYPE storefront_edge_requests_total counter\n"
         for (tenant, counters) in totals.sorted(by: { $0.key < $1.key }) {
-            for (result, count) in [("HIT", counters.hits), ("MISS", counters.misses), ("PASS", counters.passes), ("COALESCED", counters.coalesced)] {
+            for (result, count) in [
+                ("HIT", counters.hits), ("MISS", counters.misses), ("PASS", counters.passes),
+                ("COALESCED", counters.coalesced), ("STALE", counters.stale),
+            ] {
                 text += "storefront_edge_requests_total{tenant=\"\(tenant)\",cache=\"\(result)\"} \(count)\n"
             }
         }

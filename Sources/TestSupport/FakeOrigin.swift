@@ -45,6 +45,7 @@ public final class FakeOrigin: Sendable {
 
     private let channel: Channel
     private let recorded: NIOLockedValueBox<[HTTPRequestHead]>
+    private let connections: NIOLockedValueBox<[Channel]>
 
     /// The bound port (still known after ``stop()``, to test a dead origin).
     public let port: Int
@@ -53,30 +54,34 @@ public final class FakeOrigin: Sendable {
     /// How many requests arrived.
     public var requestCount: Int { recorded.withLockedValue { $0.count } }
 
-    private init(channel: Channel, recorded: NIOLockedValueBox<[HTTPRequestHead]>) {
+    private init(channel: Channel, recorded: NIOLockedValueBox<[HTTPRequestHead]>, connections: NIOLockedValueBox<[Channel]>) {
         self.channel = channel
         self.recorded = recorded
+        self.connections = connections
         self.port = channel.localAddress?.port ?? 0
     }
 
     /// Starts a fake origin answering every request with `responder`.
     public static func start(_ responder: @escaping Responder) async throws -> FakeOrigin {
         let recorded = NIOLockedValueBox([HTTPRequestHead]())
+        let connections = NIOLockedValueBox([Channel]())
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.withLockedValue { $0.append(channel) }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(responder: responder, recorded: recorded))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return FakeOrigin(channel: channel, recorded: recorded)
+        return FakeOrigin(channel: channel, recorded: recorded, connections: connections)
     }
 
-    /// Stops listening.
+    /// Stops listening and closes every open connection: the origin is gone.
     public func stop() async {
         try? await channel.close()
+        for connection in connections.withLockedValue({ $0 }) { try? await connection.close() }
     }
 
     private final class Handler: ChannelInboundHandler {

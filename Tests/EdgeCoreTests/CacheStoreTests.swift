@@ -176,3 +176,34 @@ import Testing
         #expect(coalescer.finish(key).count == 199)
     }
 }
+
+@Suite struct CacheStoreStaleTests {
+    let key = CacheKey(tenant: TenantID("alpine")!, resource: "page", id: "/p")
+    let second: UInt64 = 1_000_000_000
+
+    /// After freshness: stale within the windows (which say how it may be used), then gone.
+    @Test func staleWindows() {
+        let store = CacheStore<String>(byteBudget: 100)
+        store.store(key, payload: "x", size: 1, now: 0, ttlSeconds: 10, staleWhileRevalidate: 5, staleIfError: 20)
+        guard case .fresh = store.lookup(key, now: 9 * second) else { Issue.record("fresh expected"); return }
+        guard case .stale(_, true, true) = store.lookup(key, now: 12 * second) else { Issue.record("revalidatable stale expected"); return }
+        guard case .stale(_, false, true) = store.lookup(key, now: 20 * second) else { Issue.record("error-only stale expected"); return }
+        guard case .miss = store.lookup(key, now: 31 * second) else { Issue.record("miss expected"); return }
+        #expect(store.usage.objects == 0)
+    }
+
+    /// A response kept only for revalidation is stale but servable in neither window.
+    @Test func keptForRevalidation() {
+        let store = CacheStore<String>(byteBudget: 100)
+        store.store(key, payload: "x", size: 1, now: 0, ttlSeconds: 1, keepForRevalidation: 60)
+        guard case .stale(_, false, false) = store.lookup(key, now: 30 * second) else { Issue.record("stale expected"); return }
+    }
+
+    @Test func parsesStaleDirectives() {
+        let cc = CacheControl(fieldValues: ["max-age=60, stale-while-revalidate=30, stale-if-error=\"600\""])
+        #expect(cc.staleWhileRevalidate == 30)
+        #expect(cc.staleIfError == 600)
+        #expect(CachePolicy.staleWindows(cc) == (30, 600))
+        #expect(CachePolicy.staleWindows(CacheControl(fieldValues: ["stale-if-error=600, proxy-revalidate"])) == (0, 0))
+    }
+}

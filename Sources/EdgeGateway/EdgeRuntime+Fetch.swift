@@ -1,0 +1,146 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+import Shared
+
+extension EdgeRuntime {
+    /// The result of taking an origin response into the edge.
+    enum Admission {
+        /// Serve this; `stored` when it went into the cache (so waiters may share it), `revalidated` when a
+        /// 304 refreshed a stored copy.
+        case serve(CachedResponse, age: Int, stored: Bool, revalidated: Bool)
+        /// The origin stamped the response for another tenant: drop it.
+        case foreignTenant(String)
+    }
+
+    /// The request sent upstream: the client's headers less hop-by-hop and edge-owned fields, plus
+    /// forwarding headers and the resolved tenant. A cache fill asks for a full GET (client conditionals are
+    /// answered by the edge), revalidating a stored copy by its `ETag`/`Last-Modified`.
+    func upstreamHead(
+        for head: HTTPRequestHead,
+        tenant: TenantID,
+        clientAddress: String,
+        cacheFill: Bool,
+        revalidating stale: CachedResponse?
+    ) -> HTTPRequestHead {
+        var upstream = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
+        upstream.headers = head.headers
+        HeaderHygiene.removeHopByHop(&upstream.headers)
+        for name in HeaderHygiene.untrustedRequestFields { upstream.headers.remove(name: name) }
+        if cacheFill {
+            upstream.method = .GET
+            upstream.headers.remove(name: "if-none-match")
+            upstream.headers.remove(name: "if-modified-since")
+            if let etag = stale?.etag { upstream.headers.add(name: "if-none-match", value: etag) }
+            if let modified = stale?.head.headers.first(name: "last-modified") {
+                upstream.headers.add(name: "if-modified-since", value: modified)
+            }
+        }
+        upstream.headers.add(name: "x-forwarded-for", value: clientAddress)
+        upstream.headers.add(name: "x-forwarded-proto", value: "https")
+        upstream.headers.add(name: StorefrontHeader.tenant, value: tenant.rawValue)
+        return upstream
+    }
+
+    /// Checks the tenant stamp, cleans the head, merges a 304 into the stored copy, and stores what may be
+    /// stored (with its purge tags and stale windows).
+    func admit(
+        _ response: HTTPClientResponse,
+        request: HTTPRequestHead,
+        tenant: TenantID,
+        key: CacheKey?,
+        stale: CacheStore<CachedResponse>.Hit?
+    ) -> Admission {
+        // Defence in depth: never serve or store what the origin produced for another tenant.
+        if let stamped = response.head.headers.first(name: StorefrontHeader.tenant), stamped != tenant.rawValue {
+            logger.critical(
+                "origin answered for another tenant; response dropped",
+                metadata: ["tenant": "\(tenant)", "stamped": "\(stamped)", "uri": "\(request.uri)"]
+            )
+            return .foreignTenant(stamped)
+        }
+        var head = response.head
+        head.version = request.version
+        HeaderHygiene.removeHopByHop(&head.headers)
+        var body = response.body
+        var revalidated = false
+        if key != nil, head.status == .notModified, let stale {
+            // RFC 9111 §4.3.4: the 304's fields replace the stored ones; the stored body stays.
+            var merged = stale.payload.head
+            for (name, value) in head.headers where name.lowercased() != "content-length" {
+                merged.headers.replaceOrAdd(name: name, value: value)
+            }
+            head = merged
+            body = stale.payload.body
+            revalidated = true
+        }
+        let headers = head.headers
+        for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
+        let answer = CachedResponse(
+            head: head,
+            body: body,
+            etag: headers.first(name: "etag"),
+            bodyOmitted: key == nil && request.method == .HEAD
+        )
+        let age = max(0, Int(headers.first(name: "age") ?? "") ?? 0)
+        guard let key else { return .serve(answer, age: age, stored: false, revalidated: false) }
+        let cacheControl = CacheControl(fieldValues: headers["cache-control"])
+        let decision = CachePolicy.classify(
+            status: Int(head.status.code),
+            cacheControl: cacheControl,
+            ageSeconds: age,
+            hasSetCookie: headers.contains(name: "set-cookie"),
+            hasVary: headers.contains(name: "vary")
+        )
+        guard case .store(let ttl) = decision, answer.cost <= configuration.maximumStoredObjectSize else {
+            if revalidated { cache.remove(key) }
+            return .serve(answer, age: age, stored: false, revalidated: revalidated)
+        }
+        let windows = CachePolicy.staleWindows(cacheControl)
+        cache.store(
+            key,
+            payload: answer,
+            size: answer.cost,
+            now: EdgeRuntime.now(),
+            ttlSeconds: ttl,
+            initialAge: age,
+            tags: SurrogateKey.parse(headers.first(name: StorefrontHeader.surrogateKey) ?? "", for: tenant),
+            staleWhileRevalidate: windows.whileRevalidating,
+            staleIfError: windows.ifError,
+            keepForRevalidation: answer.etag != nil || headers.contains(name: "last-modified")
+                ? configuration.revalidationGraceSeconds : 0
+        )
+        return .serve(answer, age: age, stored: true, revalidated: revalidated)
+    }
+
+    /// Refreshes a stale object without a client waiting (stale-while-revalidate). The caller is the
+    /// coalescer's leader for `key`; whatever happens, the fetch ends by waking any waiters.
+    func refreshInBackground(
+        key: CacheKey,
+        request: HTTPRequestHead,
+        tenant: TenantID,
+        stale: CacheStore<CachedResponse>.Hit,
+        clientAddress: String,
+        on eventLoop: any EventLoop
+    ) {
+        guard let origin = selectOrigin() else {
+            wakeWaiters(key, .response(stale.payload, initialAge: stale.initialAge, receivedAt: stale.storedAt))
+            return
+        }
+        let upstream = upstreamHead(for: request, tenant: tenant, clientAddress: clientAddress, cacheFill: true, revalidating: stale.payload)
+        client.execute(upstream, to: origin, on: eventLoop, deadline: .now() + configuration.originTimeout).whenComplete { result in
+            switch result {
+            case .success(let response) where response.head.status.code < 500:
+                switch self.admit(response, request: request, tenant: tenant, key: key, stale: stale) {
+                case .serve(let answer, let age, true, _):
+                    self.wakeWaiters(key, .response(answer, initialAge: age, receivedAt: EdgeRuntime.now()))
+                case .serve, .foreignTenant:
+                    self.wakeWaiters(key, .fetchYourself)
+                }
+            default:
+                // Keep serving the stale copy within its windows; waiters (if any) get it too.
+                self.wakeWaiters(key, .response(stale.payload, initialAge: stale.initialAge, receivedAt: stale.storedAt))
+            }
+        }
+    }
+}

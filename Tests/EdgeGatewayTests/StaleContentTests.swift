@@ -1,0 +1,115 @@
+import EdgeGateway
+import NIOConcurrencyHelpers
+import NIOHTTP1
+import Shared
+import Testing
+import TestSupport
+
+/// RFC 5861 and revalidation: what the edge serves once an object's freshness is over. Objects here are
+/// fresh for one second; the tests wait that second out.
+@Suite struct StaleContentTests {
+    /// stale-while-revalidate: the stale copy at once, one background refresh, then the new version.
+    @Test func staleWhileRevalidate() async throws {
+        let version = NIOLockedValueBox(0)
+        let origin = try await FakeOrigin.start { _ in
+            let current = version.withLockedValue { value -> Int in
+                value += 1
+                return value
+            }
+            return FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-while-revalidate=30")], body: "v\(current)")
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            #expect(try await edge.get("/p").text == "v1")
+            try await Task.sleep(for: .milliseconds(1100))
+            let stale = try await edge.get("/p")
+            #expect(stale.text == "v1")
+            #expect(stale.head.headers.first(name: "x-cache") == "STALE")
+            var refreshed = ""
+            for _ in 0..<100 where refreshed != "v2" {
+                try await Task.sleep(for: .milliseconds(20))
+                let response = try await edge.get("/p")
+                if response.head.headers.first(name: "x-cache") == "HIT" { refreshed = response.text }
+            }
+            #expect(refreshed == "v2")
+            #expect(origin.requestCount == 2)
+        }
+    }
+
+    /// stale-if-error: with the origin gone, the stale copy is served instead of a 502.
+    @Test func staleIfErrorWhenOriginIsDown() async throws {
+        let origin = try await FakeOrigin.start { _ in
+            FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-if-error=60")], body: "kept")
+        }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            #expect(try await edge.get("/p").text == "kept")
+            await origin.stop()
+            try await Task.sleep(for: .milliseconds(1100))
+            let response = try await edge.get("/p")
+            #expect(response.head.status == .ok)
+            #expect(response.text == "kept")
+            #expect(response.head.headers.first(name: "x-cache") == "STALE")
+            // An object without stale-if-error is not rescued.
+            let other = try await edge.get("/never-cached")
+            #expect(other.head.status == .badGateway)
+        }
+    }
+
+    /// stale-if-error also covers a 5xx answer.
+    @Test func staleIfErrorOn5xx() async throws {
+        let calls = NIOLockedValueBox(0)
+        let origin = try await FakeOrigin.start { _ in
+            let call = calls.withLockedValue { value -> Int in
+                value += 1
+                return value
+            }
+            return call == 1
+                ? FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-if-error=60")], body: "good")
+                : FakeOrigin.Reply(status: .internalServerError, body: "broken")
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            _ = try await edge.get("/p")
+            try await Task.sleep(for: .milliseconds(1100))
+            let response = try await edge.get("/p")
+            #expect(response.head.status == .ok)
+            #expect(response.text == "good")
+        }
+    }
+
+    /// must-revalidate forbids serving stale, even with stale-if-error.
+    @Test func mustRevalidateIsNeverServedStale() async throws {
+        let origin = try await FakeOrigin.start { _ in
+            FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-if-error=60, must-revalidate")], body: "strict")
+        }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            _ = try await edge.get("/p")
+            await origin.stop()
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await edge.get("/p").head.status == .badGateway)
+        }
+    }
+
+    /// An expired object is revalidated by its ETag; a 304 refreshes it and the stored body is served.
+    @Test func revalidationWith304() async throws {
+        let origin = try await FakeOrigin.start { head in
+            if head.headers.first(name: "if-none-match") == "\"v1\"" {
+                return FakeOrigin.Reply(status: .notModified, headers: [("etag", "\"v1\""), ("cache-control", "public, s-maxage=60")])
+            }
+            return FakeOrigin.Reply(headers: [("etag", "\"v1\""), ("cache-control", "public, s-maxage=1")], body: "the body")
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            _ = try await edge.get("/p")
+            try await Task.sleep(for: .milliseconds(1100))
+            let revalidated = try await edge.get("/p")
+            #expect(revalidated.head.status == .ok)
+            #expect(revalidated.text == "the body")
+            #expect(revalidated.head.headers.first(name: "x-cache") == "HIT")
+            #expect(origin.requests.last?.headers.first(name: "if-none-match") == "\"v1\"")
+            // The 304's s-maxage=60 now applies: the next request is a plain hit.
+            _ = try await edge.get("/p")
+            #expect(origin.requestCount == 2)
+        }
+    }
+}
