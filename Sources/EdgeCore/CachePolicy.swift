@@ -5,7 +5,7 @@ import Shared
 /// This first cut applies the RFC 9111 rules a shared cache cannot get wrong without leaking data:
 /// only GET and HEAD are looked up; a request with credentials (`Authorization`, `Cookie`) passes; a response
 /// is stored only with explicit freshness (`s-maxage` before `max-age`, no heuristics), and never with
-/// `no-store`, `private`, `no-cache` (revalidation comes later), `Set-Cookie` or `Vary`.
+/// `no-store`, `private`, `no-cache` (revalidation comes later), `Set-Cookie` or `Vary: *`.
 public enum CachePolicy {
     /// What to do with a request.
     public enum RequestDecision: Equatable, Sendable {
@@ -63,7 +63,8 @@ public enum CachePolicy {
     ///   - cacheControl: the parsed `Cache-Control` fields.
     ///   - ageSeconds: the response's `Age`, if it had one.
     ///   - hasSetCookie: whether it sets a cookie.
-    ///   - hasVary: whether it has a `Vary` field.
+    ///   - hasVary: whether it has `Vary: *` (varies on something no request header describes: never stored;
+    ///     other `Vary` fields are stored as variants, see ``VaryIndex``).
     public static func classify(
         status: Int,
         cacheControl: CacheControl,
@@ -76,7 +77,7 @@ public enum CachePolicy {
         if cacheControl.isPrivate { return .uncacheable(reason: "private") }
         if cacheControl.noCache { return .uncacheable(reason: "no-cache") }
         if hasSetCookie { return .uncacheable(reason: "set-cookie") }
-        if hasVary { return .uncacheable(reason: "vary") }
+        if hasVary { return .uncacheable(reason: "vary *") }
         guard let lifetime = cacheControl.sharedMaxAge ?? cacheControl.maxAge else {
             return .uncacheable(reason: "no explicit freshness")
         }

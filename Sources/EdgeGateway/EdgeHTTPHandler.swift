@@ -78,7 +78,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 hasCredentials: hasCredentials
             ) {
             case .lookup(let key):
-                lookup(context: context, head: head, tenant: tenant, key: key)
+                lookup(context: context, head: head, tenant: tenant, key: runtime.varyIndex.key(for: key) { head.headers[$0] })
             case .pass:
                 fetch(context: context, head: head, body: body, tenant: tenant, storeAs: nil)
             }
@@ -218,10 +218,14 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .foreignTenant:
             if let key { runtime.wakeWaiters(key, .failed(.badGateway, "origin tenant mismatch")) }
             respondSynthetic(context: context, head: request, status: .badGateway, message: "origin tenant mismatch", close: false)
-        case .serve(let answer, let age, let stored, let revalidated):
+        case .serve(let answer, let age, let stored, let revalidated, let varied):
             if let key {
-                // Not stored means not shareable (private, Set-Cookie, …): waiters ask the origin themselves.
-                runtime.wakeWaiters(key, stored ? .response(answer, initialAge: age, receivedAt: EdgeRuntime.now()) : .fetchYourself)
+                // Not stored means not shareable (private, Set-Cookie, …): waiters ask the origin themselves;
+                // one variant of several may not be theirs: they look up again.
+                let outcome: CoalescedOutcome =
+                    !stored ? .fetchYourself
+                    : varied ? .lookupAgain : .response(answer, initialAge: age, receivedAt: EdgeRuntime.now())
+                runtime.wakeWaiters(key, outcome)
             }
             let outcome: CacheStatistics.Outcome = key == nil || !stored ? .pass : (revalidated ? .hit : .miss)
             write(context: context, request: request, response: answer, age: key == nil ? nil : age, tenant: tenant, outcome: outcome)
@@ -249,9 +253,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         for target in targets {
             let normalized = RequestTarget(target, trackingParameters: runtime.configuration.trackingParameters).normalized
-            if case .lookup(let key) = CachePolicy.classify(tenant: tenant, method: "GET", target: normalized, hasCredentials: false) {
-                runtime.cache.remove(key)
-            }
+            runtime.cache.purge(tenant: tenant, tags: [SurrogateKey.url(tenant, normalized).rawValue])
         }
     }
 
@@ -263,6 +265,10 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             write(context: context, request: head, response: response, age: age, tenant: tenant, outcome: .coalesced)
         case .fetchYourself:
             fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: nil)
+        case .lookupAgain:
+            guard case .lookup(let base) = CachePolicy.classify(tenant: tenant, method: head.method.rawValue, target: head.uri, hasCredentials: false)
+            else { return }
+            lookup(context: context, head: head, tenant: tenant, key: runtime.varyIndex.key(for: base) { head.headers[$0] })
         case .failed(let status, let message):
             respondSynthetic(context: context, head: head, status: status, message: message, close: false)
         }

@@ -7,8 +7,8 @@ extension EdgeRuntime {
     /// The result of taking an origin response into the edge.
     enum Admission {
         /// Serve this; `stored` when it went into the cache (so waiters may share it), `revalidated` when a
-        /// 304 refreshed a stored copy.
-        case serve(CachedResponse, age: Int, stored: Bool, revalidated: Bool)
+        /// 304 refreshed a stored copy, `varied` when it is one variant of several (`Vary`).
+        case serve(CachedResponse, age: Int, stored: Bool, revalidated: Bool, varied: Bool)
         /// The origin stamped the response for another tenant: drop it.
         case foreignTenant(String)
     }
@@ -83,34 +83,38 @@ extension EdgeRuntime {
             bodyOmitted: key == nil && request.method == .HEAD
         )
         let age = max(0, Int(headers.first(name: "age") ?? "") ?? 0)
-        guard let key else { return .serve(answer, age: age, stored: false, revalidated: false) }
+        guard let key else { return .serve(answer, age: age, stored: false, revalidated: false, varied: false) }
+        let vary = headers["vary"]
         let cacheControl = CacheControl(fieldValues: headers["cache-control"])
         let decision = CachePolicy.classify(
             status: Int(head.status.code),
             cacheControl: cacheControl,
             ageSeconds: age,
             hasSetCookie: headers.contains(name: "set-cookie"),
-            hasVary: headers.contains(name: "vary")
+            hasVary: vary.contains { $0.contains("*") }
         )
         guard case .store(let ttl) = decision, answer.cost <= configuration.maximumStoredObjectSize else {
             if revalidated { cache.remove(key) }
-            return .serve(answer, age: age, stored: false, revalidated: revalidated)
+            return .serve(answer, age: age, stored: false, revalidated: revalidated, varied: !vary.isEmpty)
         }
         let windows = CachePolicy.staleWindows(cacheControl)
+        // Variants of one URL are stored side by side, each under its own key, all tagged with the URL.
+        let storeKey = revalidated ? key : varyIndex.record(key, vary: vary) { request.headers[$0] }
         cache.store(
-            key,
+            storeKey,
             payload: answer,
             size: answer.cost,
             now: EdgeRuntime.now(),
             ttlSeconds: ttl,
             initialAge: age,
-            tags: SurrogateKey.parse(headers.first(name: StorefrontHeader.surrogateKey) ?? "", for: tenant),
+            tags: SurrogateKey.parse(headers.first(name: StorefrontHeader.surrogateKey) ?? "", for: tenant)
+                + [.url(tenant, request.uri)],
             staleWhileRevalidate: windows.whileRevalidating,
             staleIfError: windows.ifError,
             keepForRevalidation: answer.etag != nil || headers.contains(name: "last-modified")
                 ? configuration.revalidationGraceSeconds : 0
         )
-        return .serve(answer, age: age, stored: true, revalidated: revalidated)
+        return .serve(answer, age: age, stored: true, revalidated: revalidated, varied: !vary.isEmpty)
     }
 
     /// Refreshes a stale object without a client waiting (stale-while-revalidate). The caller is the
@@ -132,7 +136,9 @@ extension EdgeRuntime {
             switch result {
             case .success(let response) where response.head.status.code < 500:
                 switch self.admit(response, request: request, tenant: tenant, key: key, stale: stale) {
-                case .serve(let answer, let age, true, _):
+                case .serve(_, _, true, _, true):
+                    self.wakeWaiters(key, .lookupAgain)
+                case .serve(let answer, let age, true, _, false):
                     self.wakeWaiters(key, .response(answer, initialAge: age, receivedAt: EdgeRuntime.now()))
                 case .serve, .foreignTenant:
                     self.wakeWaiters(key, .fetchYourself)

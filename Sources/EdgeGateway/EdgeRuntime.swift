@@ -12,6 +12,7 @@ final class EdgeRuntime: Sendable {
     let cache: CacheStore<CachedResponse>
     let coalescer = RequestCoalescer<CoalescedWaiter>()
     let statistics = CacheStatistics()
+    let varyIndex = VaryIndex()
     let client: HTTP1Client
     let logger: Logger
     private let nextOrigin = Atomic<Int>(0)
@@ -45,6 +46,8 @@ final class EdgeRuntime: Sendable {
 enum CoalescedOutcome: Sendable {
     /// The fetched response was stored: serve it.
     case response(CachedResponse, initialAge: Int, receivedAt: UInt64)
+    /// The response was one variant (`Vary`) and may not be this request's: look the request up again.
+    case lookupAgain
     /// The response may not be shared: fetch your own.
     case fetchYourself
     /// The fetch failed: answer with this error.

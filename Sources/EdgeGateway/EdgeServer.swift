@@ -88,14 +88,11 @@ public final class EdgeServer: Sendable {
         runtime.cache.purge(tenant: tenant, tags: tags)
     }
 
-    /// Removes the cached object of `tenant` for a request target (path and query), if any.
+    /// Removes the cached objects (every variant) of `tenant` for a request target (path and query).
     @discardableResult
     public func purge(tenant: TenantID, target: String) -> Int {
-        guard case .lookup(let key) = CachePolicy.classify(tenant: tenant, method: "GET", target: target, hasCredentials: false)
-        else { return 0 }
-        let before = runtime.cache.usage.objects
-        runtime.cache.remove(key)
-        return before - runtime.cache.usage.objects
+        let normalized = RequestTarget(target, trackingParameters: runtime.configuration.trackingParameters).normalized
+        return runtime.cache.purge(tenant: tenant, tags: [SurrogateKey.url(tenant, normalized).rawValue])
     }
 
     /// Binds the listeners. Returns the running listeners; close them with ``Listeners/close()``.

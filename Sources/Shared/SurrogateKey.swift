@@ -29,6 +29,15 @@ public struct SurrogateKey: Hashable, Sendable, CustomStringConvertible {
         SurrogateKey(rawValue: "tenant:\(tenant.rawValue):catalogue")
     }
 
+    /// The tag the edge gives every stored variant of one URL of `tenant`, so a purge by URL (or an
+    /// invalidation after an unsafe request) removes all of them.
+    /// - Parameters:
+    ///   - tenant: the tenant.
+    ///   - target: the normalised request target.
+    public static func url(_ tenant: TenantID, _ target: String) -> SurrogateKey {
+        SurrogateKey(rawValue: "tenant:\(tenant.rawValue):url:\(target)")
+    }
+
     /// Parses a `Surrogate-Key` header value, keeping only the tags that belong to `tenant`.
     /// - Parameters:
     ///   - headerValue: space-separated tags.

@@ -54,7 +54,7 @@ import Testing
         (["private, max-age=60"], false, false, 200, "private"),
         (["no-cache, max-age=60"], false, false, 200, "no-cache"),
         (["max-age=60"], true, false, 200, "set-cookie"),
-        (["max-age=60"], false, true, 200, "vary"),
+        (["max-age=60"], false, true, 200, "vary *"),
         ([], false, false, 200, "no explicit freshness"),
         (["max-age=60"], false, false, 500, "status"),
         (["max-age=60"], false, false, 302, "status"),

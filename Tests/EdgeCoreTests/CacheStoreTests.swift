@@ -207,3 +207,19 @@ import Testing
         #expect(CachePolicy.staleWindows(CacheControl(fieldValues: ["stale-if-error=600, proxy-revalidate"])) == (0, 0))
     }
 }
+
+@Suite struct VaryIndexTests {
+    let base = CacheKey(tenant: TenantID("alpine")!, resource: "http", id: "GET /p")
+
+    @Test func variantKeysFollowTheRecordedHeaders() {
+        let index = VaryIndex()
+        #expect(index.key(for: base) { _ in ["de"] } == base)
+        let german = index.record(base, vary: ["Accept-Language, accept-encoding"]) { $0 == "accept-language" ? ["de"] : ["gzip"] }
+        let english = index.key(for: base) { $0 == "accept-language" ? ["en"] : ["gzip"] }
+        let germanAgain = index.key(for: base) { $0 == "accept-language" ? [" de "] : ["gzip"] }
+        #expect(german != base)
+        #expect(german != english)
+        #expect(german == germanAgain)
+        #expect(german.tenant == base.tenant)
+    }
+}

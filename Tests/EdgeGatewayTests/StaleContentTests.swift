@@ -113,3 +113,33 @@ import TestSupport
         }
     }
 }
+
+@Suite struct VaryTests {
+    /// Variants selected by a request header live side by side; `Vary: *` is never stored.
+    @Test func variantsSideBySide() async throws {
+        let origin = try await FakeOrigin.start { head in
+            if head.uri == "/star" {
+                return FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60"), ("vary", "*")], body: "star")
+            }
+            let language = head.headers.first(name: "accept-language") ?? "none"
+            return FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60"), ("vary", "Accept-Language")], body: "page in \(language)")
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let german = try await edge.get("/p", headers: [("accept-language", "de")])
+            let english = try await edge.get("/p", headers: [("accept-language", "en")])
+            let germanAgain = try await edge.get("/p", headers: [("accept-language", "de")])
+            let englishAgain = try await edge.get("/p", headers: [("accept-language", "en")])
+            #expect(german.text == "page in de" && english.text == "page in en")
+            #expect(germanAgain.text == "page in de" && germanAgain.head.headers.first(name: "x-cache") == "HIT")
+            #expect(englishAgain.text == "page in en" && englishAgain.head.headers.first(name: "x-cache") == "HIT")
+            #expect(origin.requestCount == 2)
+
+            _ = try await edge.get("/star")
+            #expect(try await edge.get("/star").head.headers.first(name: "x-cache") == "PASS")
+
+            // A purge by URL takes every variant.
+            #expect(edge.server.purge(tenant: EdgeFixture.alpine, target: "/p") == 2)
+        }
+    }
+}
