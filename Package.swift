@@ -127,6 +127,8 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "EdgeGateway", "Origin", "TestSupport", "RedisClient",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -78,6 +78,11 @@ public final class EdgeServer: Sendable {
         return text
     }
 
+    /// How many objects of `tenant` the cache holds now.
+    public func cachedObjects(of tenant: TenantID) -> Int {
+        runtime.cache.tenantUsage[tenant]?.objects ?? 0
+    }
+
     /// Requests waiting now on another request's origin fetch of the same object.
     public var coalescedWaiters: Int { runtime.coalescer.waiting }
 

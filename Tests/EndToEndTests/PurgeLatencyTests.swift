@@ -1,0 +1,75 @@
+import EdgeGateway
+import Logging
+import RedisClient
+import ServiceLifecycle
+import Shared
+import Testing
+import TestSupport
+
+/// Purge propagation to two edges through Redis pub/sub. The latency figures are printed, not asserted
+/// (speed is measured by benchmarks, never by tests); the test asserts that every purge reaches both edges.
+@Suite struct PurgeLatencyTests {
+    @Test func purgeReachesTwoEdges() async throws {
+        let origin = try await FakeOrigin.start { head in
+            let product = head.uri.split(separator: "/").last.map(String.init) ?? "0"
+            return FakeOrigin.Reply(
+                headers: [
+                    ("cache-control", "public, s-maxage=300"),
+                    (StorefrontHeader.tenant, "alpine"),
+                    (StorefrontHeader.surrogateKey, "tenant:alpine tenant:alpine:product:\(product)"),
+                ],
+                body: "product \(product)"
+            )
+        }
+        defer { Task { await origin.stop() } }
+        let domain = "alpine-\(UInt32.random(in: 0..<UInt32.max)).test"
+        let certificates = try TestCertificates(domains: [domain])
+        defer { certificates.remove() }
+        let client = try HTTPSTestClient(caPath: certificates.caPath)
+        let tenants = [TenantDirectoryEntry(domain: HostName(normalising: domain)!, tenantID: TenantID("alpine")!)]
+        let origins = [HTTPEndpoint(host: "127.0.0.1", port: origin.port)]
+        let redis = RedisClient(configuration: .init(host: "127.0.0.1", port: TestEnvironment.redisPort))
+        defer { Task { await redis.shutdown() } }
+
+        try await withRunningEdge(tenants: tenants, certificates: certificates, origins: origins) { _, portsA, edgeA in
+            try await withRunningEdge(tenants: tenants, certificates: certificates, origins: origins) { _, portsB, edgeB in
+                let logger = TestEnvironment.logger
+                let group = ServiceGroup(
+                    services: [
+                        PurgeEventsService(host: "127.0.0.1", port: TestEnvironment.redisPort, server: edgeA, logger: logger),
+                        PurgeEventsService(host: "127.0.0.1", port: TestEnvironment.redisPort, server: edgeB, logger: logger),
+                    ],
+                    gracefulShutdownSignals: [],
+                    logger: logger
+                )
+                try await withThrowingTaskGroup(of: Void.self) { tasks in
+                    tasks.addTask { try await group.run() }
+                    defer { tasks.cancelAll() }
+                    try await Task.sleep(for: .milliseconds(300))  // subscriptions in place
+                    var latencies: [Duration] = []
+                    for product in 0..<50 {
+                        for port in [portsA.https, portsB.https] {
+                            _ = try await client.request("/p/\(product)", port: port, serverName: domain)
+                        }
+                        let before = (edgeA.cachedObjects(of: TenantID("alpine")!), edgeB.cachedObjects(of: TenantID("alpine")!))
+                        let event = #"{"tenant":"alpine","tags":["tenant:alpine:product:\#(product)"],"soft":false}"#
+                        let start = ContinuousClock.now
+                        try await redis.send([Array("PUBLISH".utf8), Array(StorefrontEvents.purgeChannel.utf8), Array(event.utf8)])
+                        while edgeA.cachedObjects(of: TenantID("alpine")!) >= before.0 || edgeB.cachedObjects(of: TenantID("alpine")!) >= before.1 {
+                            guard ContinuousClock.now - start < .seconds(5) else { break }
+                            try await Task.sleep(for: .microseconds(200))
+                        }
+                        let elapsed = ContinuousClock.now - start
+                        #expect(elapsed < .seconds(5), "purge \(product) reached both edges")
+                        latencies.append(elapsed)
+                    }
+                    let sorted = latencies.sorted()
+                    let p50 = sorted[sorted.count / 2]
+                    let p99 = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
+                    print("purge propagation to two edges over \(sorted.count) purges: p50 \(p50), p99 \(p99), max \(sorted.last!)")
+                    await group.triggerGracefulShutdown()
+                }
+            }
+        }
+    }
+}
