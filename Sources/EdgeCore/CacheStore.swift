@@ -9,6 +9,11 @@ import Synchronization
 /// Eviction is SIEVE (Zhang et al., NSDI '24): a FIFO queue with a "visited" bit per object and a hand that
 /// walks from the oldest object, clearing bits, until it finds an unvisited object to evict. Hits only set a
 /// bit (no list reordering under the lock, unlike LRU), and one-hit wonders leave quickly.
+///
+/// Each tenant has its own SIEVE queue. When the budget is full, the victim comes from the tenant that uses
+/// the most bytes relative to its share (``setShare(_:for:)``, default 1): a tenant flooding the cache
+/// evicts its own objects, not those of tenants within their fair share, while space a tenant leaves unused
+/// stays available to the others.
 public final class CacheStore<Payload: Sendable>: Sendable {
     /// A stored object as a lookup returns it.
     public struct Hit: Sendable {
@@ -78,16 +83,22 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         }
     }
 
-    private struct State: ~Copyable {
-        var nodes: [CacheKey: Node] = [:]
-        /// Purge tag → keys carrying it.
-        var tagged: [String: Set<CacheKey>] = [:]
+    /// One tenant's SIEVE queue.
+    private struct Queue {
         /// Oldest object; owns the chain through `newer`.
         var oldest: Node?
         var newest: Node?
         var hand: Node?
+        var usage = TenantUsage()
+    }
+
+    private struct State: ~Copyable {
+        var nodes: [CacheKey: Node] = [:]
+        /// Purge tag → keys carrying it.
+        var tagged: [String: Set<CacheKey>] = [:]
+        var queues: [TenantID: Queue] = [:]
+        var shares: [TenantID: Double] = [:]
         var bytes = 0
-        var tenants: [TenantID: TenantUsage] = [:]
     }
 
     private let state = Mutex(State())
@@ -166,21 +177,25 @@ public final class CacheStore<Payload: Sendable>: Sendable {
                 tags: tags
             )
             if let existing = state.nodes[key] { Self.unlink(existing, in: &state) }
-            while state.bytes + size > byteBudget, let victim = Self.sieveVictim(in: &state) {
+            while state.bytes + size > byteBudget, let tenant = Self.heaviestTenant(in: state),
+                let victim = Self.sieveVictim(in: state.queues[tenant]!)
+            {
                 let next = victim.newer
                 Self.unlink(victim, in: &state)
-                state.tenants[victim.key.tenant, default: .init()].evictions += 1
-                state.hand = next
+                state.queues[tenant]!.usage.evictions += 1
+                state.queues[tenant]!.hand = next
             }
             state.nodes[key] = node
             for tag in tags { state.tagged[tag, default: []].insert(key) }
-            node.older = state.newest
-            state.newest?.newer = node
-            state.newest = node
-            if state.oldest == nil { state.oldest = node }
+            var queue = state.queues[key.tenant] ?? Queue()
+            node.older = queue.newest
+            queue.newest?.newer = node
+            queue.newest = node
+            if queue.oldest == nil { queue.oldest = node }
+            queue.usage.objects += 1
+            queue.usage.bytes += size
+            state.queues[key.tenant] = queue
             state.bytes += size
-            state.tenants[key.tenant, default: .init()].objects += 1
-            state.tenants[key.tenant, default: .init()].bytes += size
         }
     }
 
@@ -210,39 +225,61 @@ public final class CacheStore<Payload: Sendable>: Sendable {
                     }
                 }
             }
-            if removed > 0 { state.tenants[tenant, default: .init()].purged += removed }
+            if removed > 0 { state.queues[tenant, default: Queue()].usage.purged += removed }
             return removed
         }
     }
 
     /// Per-tenant objects, bytes, evictions and purges.
-    public var tenantUsage: [TenantID: TenantUsage] { state.withLock { $0.tenants } }
+    public var tenantUsage: [TenantID: TenantUsage] { state.withLock { $0.queues.mapValues(\.usage) } }
+
+    /// Sets `tenant`'s share of the budget relative to other tenants (default 1; 2 means twice the bytes
+    /// before its objects are evicted first).
+    /// - Parameters:
+    ///   - share: a positive weight.
+    ///   - tenant: the tenant.
+    public func setShare(_ share: Double, for tenant: TenantID) {
+        state.withLock { $0.shares[tenant] = max(share, 0.001) }
+    }
 
     /// The number of stored objects and their payload bytes.
     public var usage: (objects: Int, bytes: Int) {
         state.withLock { ($0.nodes.count, $0.bytes) }
     }
 
-    private static func sieveVictim(in state: inout State) -> Node? {
-        var candidate = state.hand ?? state.oldest
+    /// The tenant using the most bytes relative to its share.
+    private static func heaviestTenant(in state: borrowing State) -> TenantID? {
+        var heaviest: (tenant: TenantID, weight: Double)?
+        for (tenant, queue) in state.queues where queue.usage.bytes > 0 {
+            let weight = Double(queue.usage.bytes) / (state.shares[tenant] ?? 1)
+            if heaviest == nil || weight > heaviest!.weight { heaviest = (tenant, weight) }
+        }
+        return heaviest?.tenant
+    }
+
+    private static func sieveVictim(in queue: Queue) -> Node? {
+        var candidate = queue.hand ?? queue.oldest
         while let node = candidate, node.visited {
             node.visited = false
-            candidate = node.newer ?? state.oldest
+            candidate = node.newer ?? queue.oldest
         }
         return candidate
     }
 
     private static func unlink(_ node: Node, in state: inout State) {
-        if state.hand === node { state.hand = node.newer }
+        let tenant = node.key.tenant
+        var queue = state.queues[tenant]!
+        if queue.hand === node { queue.hand = node.newer }
         let older = node.older
         let newer = node.newer
-        if let older { older.newer = newer } else { state.oldest = newer }
-        if let newer { newer.older = older } else { state.newest = older }
+        if let older { older.newer = newer } else { queue.oldest = newer }
+        if let newer { newer.older = older } else { queue.newest = older }
         node.newer = nil
+        queue.usage.objects -= 1
+        queue.usage.bytes -= node.size
+        state.queues[tenant] = queue
         state.nodes[node.key] = nil
         state.bytes -= node.size
-        state.tenants[node.key.tenant]?.objects -= 1
-        state.tenants[node.key.tenant]?.bytes -= node.size
         for tag in node.tags {
             state.tagged[tag]?.remove(node.key)
             if state.tagged[tag]?.isEmpty == true { state.tagged[tag] = nil }

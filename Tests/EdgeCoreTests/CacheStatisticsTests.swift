@@ -44,3 +44,38 @@ import Testing
         #expect(usage[harbor]?.objects == 2 && usage[harbor]?.bytes == 20)
     }
 }
+
+@Suite struct TenantFairnessTests {
+    let quiet = TenantID("quiet")!
+    let noisy = TenantID("noisy")!
+
+    func has(_ store: CacheStore<Int>, _ tenant: TenantID, _ id: Int) -> Bool {
+        if case .fresh = store.lookup(CacheKey(tenant: tenant, resource: "p", id: String(id)), now: 0) { return true }
+        return false
+    }
+
+    /// A tenant flooding the cache evicts its own objects; a tenant within its fair share keeps its own.
+    @Test func floodEvictsTheFlooder() {
+        let store = CacheStore<Int>(byteBudget: 100)
+        for id in 0..<3 { store.store(CacheKey(tenant: quiet, resource: "p", id: String(id)), payload: id, size: 10, now: 0, ttlSeconds: 60) }
+        for id in 0..<50 { store.store(CacheKey(tenant: noisy, resource: "p", id: String(id)), payload: id, size: 10, now: 0, ttlSeconds: 60) }
+        #expect((0..<3).allSatisfy { has(store, quiet, $0) })
+        #expect(store.tenantUsage[quiet]?.evictions == 0)
+        #expect(store.tenantUsage[noisy]?.bytes == 70)
+        #expect(store.usage.bytes <= 100)
+    }
+
+    /// Space another tenant does not use stays available; shares weight the split under pressure.
+    @Test func sharesWeightTheSplit() {
+        let store = CacheStore<Int>(byteBudget: 100)
+        store.setShare(3, for: quiet)
+        for id in 0..<50 {
+            store.store(CacheKey(tenant: quiet, resource: "p", id: String(id)), payload: id, size: 10, now: 0, ttlSeconds: 60)
+            store.store(CacheKey(tenant: noisy, resource: "p", id: String(id)), payload: id, size: 10, now: 0, ttlSeconds: 60)
+        }
+        let quietBytes = store.tenantUsage[quiet]?.bytes ?? 0
+        let noisyBytes = store.tenantUsage[noisy]?.bytes ?? 0
+        #expect(quietBytes + noisyBytes <= 100)
+        #expect(quietBytes >= 70 && noisyBytes >= 20)
+    }
+}
