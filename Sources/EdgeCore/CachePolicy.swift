@@ -5,7 +5,7 @@ import Shared
 /// This first cut applies the RFC 9111 rules a shared cache cannot get wrong without leaking data:
 /// only GET and HEAD are looked up; a request with credentials (`Authorization`, `Cookie`) passes; a response
 /// is stored only with explicit freshness (`s-maxage` before `max-age`, no heuristics), and never with
-/// `no-store`, `private`, `no-cache` (revalidation comes later), `Set-Cookie` or `Vary: *`.
+/// `no-store`, `private`, `Set-Cookie` or `Vary: *`; `no-cache` only with a validator, to be revalidated.
 public enum CachePolicy {
     /// What to do with a request.
     public enum RequestDecision: Equatable, Sendable {
@@ -63,6 +63,10 @@ public enum CachePolicy {
     ///   - cacheControl: the parsed `Cache-Control` fields.
     ///   - ageSeconds: the response's `Age`, if it had one.
     ///   - hasSetCookie: whether it sets a cookie.
+    ///   - expires: the `Expires` lifetime (`Expires` minus `Date`, in seconds) when the response has one;
+    ///     used only without `s-maxage`/`max-age`; an unparsable `Expires` is passed as 0 (expired).
+    ///   - hasValidator: whether it has `ETag` or `Last-Modified` (a `no-cache` response with one is stored,
+    ///     to be revalidated before every use).
     ///   - hasVary: whether it has `Vary: *` (varies on something no request header describes: never stored;
     ///     other `Vary` fields are stored as variants, see ``VaryIndex``).
     public static func classify(
@@ -70,15 +74,20 @@ public enum CachePolicy {
         cacheControl: CacheControl,
         ageSeconds: Int,
         hasSetCookie: Bool,
-        hasVary: Bool
+        hasVary: Bool,
+        expires: Int? = nil,
+        hasValidator: Bool = false
     ) -> ResponseDecision {
         guard cacheableStatuses.contains(status) else { return .uncacheable(reason: "status") }
         if cacheControl.noStore { return .uncacheable(reason: "no-store") }
         if cacheControl.isPrivate { return .uncacheable(reason: "private") }
-        if cacheControl.noCache { return .uncacheable(reason: "no-cache") }
         if hasSetCookie { return .uncacheable(reason: "set-cookie") }
         if hasVary { return .uncacheable(reason: "vary *") }
-        guard let lifetime = cacheControl.sharedMaxAge ?? cacheControl.maxAge else {
+        if cacheControl.noCache {
+            // RFC 9111 §5.2.2.4: may be stored, never used without revalidation.
+            return hasValidator ? .store(ttlSeconds: 0) : .uncacheable(reason: "no-cache")
+        }
+        guard let lifetime = cacheControl.sharedMaxAge ?? cacheControl.maxAge ?? expires else {
             return .uncacheable(reason: "no explicit freshness")
         }
         let remaining = lifetime - max(0, ageSeconds)

@@ -158,7 +158,7 @@ public final class CacheStore<Payload: Sendable>: Sendable {
     ) {
         let tenantTag = SurrogateKey.tenant(key.tenant).rawValue
         let tags = [tenantTag] + tags.map(\.rawValue).filter { $0 != tenantTag && $0.hasPrefix(tenantTag + ":") }
-        guard size <= byteBudget, ttlSeconds > 0 else { return }
+        guard size <= byteBudget, ttlSeconds > 0 || keepForRevalidation > 0 else { return }
         let expiresAt = now &+ UInt64(ttlSeconds) &* 1_000_000_000
         let revalidateUntil = expiresAt &+ UInt64(max(0, staleWhileRevalidate)) &* 1_000_000_000
         let errorUntil = expiresAt &+ UInt64(max(0, staleIfError)) &* 1_000_000_000

@@ -1,4 +1,5 @@
 import EdgeCore
+import Foundation
 import NIOCore
 import NIOHTTP1
 import Shared
@@ -91,7 +92,13 @@ extension EdgeRuntime {
             cacheControl: cacheControl,
             ageSeconds: age,
             hasSetCookie: headers.contains(name: "set-cookie"),
-            hasVary: vary.contains { $0.contains("*") }
+            hasVary: vary.contains { $0.contains("*") },
+            expires: headers.first(name: "expires").map { value in
+                guard let expires = HTTPDate.parse(value) else { return 0 }
+                let date = headers.first(name: "date").flatMap(HTTPDate.parse) ?? Self.wallClockSeconds()
+                return expires - date
+            },
+            hasValidator: headers.contains(name: "etag") || headers.contains(name: "last-modified")
         )
         guard case .store(let ttl) = decision, answer.cost <= configuration.maximumStoredObjectSize else {
             if revalidated { cache.remove(key) }
@@ -115,6 +122,11 @@ extension EdgeRuntime {
                 ? configuration.revalidationGraceSeconds : 0
         )
         return .serve(answer, age: age, stored: true, revalidated: revalidated, varied: !vary.isEmpty)
+    }
+
+    /// Seconds since 1970 on the wall clock (for `Expires` without `Date`).
+    static func wallClockSeconds() -> Int {
+        Int(Date().timeIntervalSince1970)
     }
 
     /// Refreshes a stale object without a client waiting (stale-while-revalidate). The caller is the

@@ -71,3 +71,33 @@ import Testing
         #expect(decision == .uncacheable(reason: reason))
     }
 }
+
+@Suite struct ExpiresAndNoCacheTests {
+    @Test func parsesIMFFixdate() {
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784_111_777)
+        #expect(HTTPDate.parse("Thu, 01 Jan 1970 00:00:00 GMT") == 0)
+        #expect(HTTPDate.parse("Fri, 27 Nov 2026 10:00:00 GMT") == 1_795_773_600)
+    }
+
+    @Test(arguments: ["0", "-1", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", ""])
+    /// Invalid or obsolete forms do not parse (for Expires: already expired).
+    func rejectsInvalidDates(text: String) {
+        #expect(HTTPDate.parse(text) == nil)
+    }
+
+    /// Expires gives freshness only without max-age/s-maxage; an expired or invalid Expires stores nothing.
+    @Test func expiresFreshness() {
+        let none = CacheControl(fieldValues: [])
+        #expect(CachePolicy.classify(status: 200, cacheControl: none, ageSeconds: 0, hasSetCookie: false, hasVary: false, expires: 120) == .store(ttlSeconds: 120))
+        #expect(CachePolicy.classify(status: 200, cacheControl: none, ageSeconds: 0, hasSetCookie: false, hasVary: false, expires: 0) == .uncacheable(reason: "already stale"))
+        let maxAge = CacheControl(fieldValues: ["max-age=10"])
+        #expect(CachePolicy.classify(status: 200, cacheControl: maxAge, ageSeconds: 0, hasSetCookie: false, hasVary: false, expires: 600) == .store(ttlSeconds: 10))
+    }
+
+    /// no-cache is stored only with a validator, fresh for zero seconds (revalidated before every use).
+    @Test func noCacheNeedsValidator() {
+        let noCache = CacheControl(fieldValues: ["no-cache, max-age=60"])
+        #expect(CachePolicy.classify(status: 200, cacheControl: noCache, ageSeconds: 0, hasSetCookie: false, hasVary: false, hasValidator: true) == .store(ttlSeconds: 0))
+        #expect(CachePolicy.classify(status: 200, cacheControl: noCache, ageSeconds: 0, hasSetCookie: false, hasVary: false) == .uncacheable(reason: "no-cache"))
+    }
+}

@@ -143,3 +143,40 @@ import TestSupport
         }
     }
 }
+
+@Suite struct ExpiresAndNoCacheEdgeTests {
+    /// no-cache with an ETag: stored, but every use is revalidated with the origin (304 → stored body).
+    @Test func noCacheIsRevalidatedEveryTime() async throws {
+        let origin = try await FakeOrigin.start { head in
+            if head.headers.first(name: "if-none-match") == "\"n1\"" {
+                return FakeOrigin.Reply(status: .notModified, headers: [("etag", "\"n1\""), ("cache-control", "no-cache")])
+            }
+            return FakeOrigin.Reply(headers: [("etag", "\"n1\""), ("cache-control", "no-cache")], body: "always checked")
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            _ = try await edge.get("/p")
+            let second = try await edge.get("/p")
+            let third = try await edge.get("/p")
+            #expect(second.text == "always checked" && third.text == "always checked")
+            #expect(origin.requestCount == 3)
+            #expect(origin.requests.dropFirst().allSatisfy { $0.headers.first(name: "if-none-match") == "\"n1\"" })
+        }
+    }
+
+    /// Expires (with Date) gives freshness when there is no max-age.
+    @Test func expiresGivesFreshness() async throws {
+        let origin = try await FakeOrigin.start { _ in
+            FakeOrigin.Reply(
+                headers: [("date", "Fri, 27 Nov 2026 10:00:00 GMT"), ("expires", "Fri, 27 Nov 2026 10:01:00 GMT")],
+                body: "dated"
+            )
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            _ = try await edge.get("/p")
+            #expect(try await edge.get("/p").head.headers.first(name: "x-cache") == "HIT")
+            #expect(origin.requestCount == 1)
+        }
+    }
+}
