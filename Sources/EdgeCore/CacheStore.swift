@@ -46,11 +46,11 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         let payload: Payload
         let size: Int
         let storedAt: UInt64
-        let expiresAt: UInt64
-        let revalidateUntil: UInt64
-        let errorUntil: UInt64
+        var expiresAt: UInt64
+        var revalidateUntil: UInt64
+        var errorUntil: UInt64
         /// Kept (as stale) until then: for the stale windows, or to revalidate by validator.
-        let keepUntil: UInt64
+        var keepUntil: UInt64
         let initialAge: Int
         /// Purge tags, each inside the key's tenant; always includes the tenant's own tag.
         let tags: [String]
@@ -207,22 +207,35 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         }
     }
 
-    /// Removes every object of `tenant` carrying any of `tags`.
+    /// Purges every object of `tenant` carrying any of `tags`.
     /// - Parameters:
     ///   - tenant: the tenant whose objects are purged; objects of other tenants are never touched.
     ///   - tags: purge tags (``SurrogateKey`` raw values); ``SurrogateKey/tenant(_:)`` purges the whole tenant.
-    /// - Returns: how many objects were removed.
+    ///   - soft: mark the objects stale instead of removing them: they are revalidated before their next
+    ///     use, and may still be served within their stale-while-revalidate and stale-if-error windows,
+    ///     counted from now.
+    ///   - now: monotonic time in nanoseconds (for a soft purge).
+    /// - Returns: how many objects were purged.
     @discardableResult
-    public func purge(tenant: TenantID, tags: [String]) -> Int {
+    public func purge(tenant: TenantID, tags: [String], soft: Bool = false, now: UInt64 = 0) -> Int {
         state.withLock { state in
             var removed = 0
             for tag in tags {
                 guard let keys = state.tagged[tag] else { continue }
                 for key in keys where key.tenant == tenant {
-                    if let node = state.nodes[key] {
+                    guard let node = state.nodes[key] else { continue }
+                    if soft {
+                        guard node.expiresAt > now else { continue }
+                        let revalidateWindow = node.revalidateUntil - node.expiresAt
+                        let errorWindow = node.errorUntil - node.expiresAt
+                        node.expiresAt = now
+                        node.revalidateUntil = now &+ revalidateWindow
+                        node.errorUntil = now &+ errorWindow
+                        node.keepUntil = max(node.keepUntil, node.revalidateUntil, node.errorUntil)
+                    } else {
                         Self.unlink(node, in: &state)
-                        removed += 1
                     }
+                    removed += 1
                 }
             }
             if removed > 0 { state.queues[tenant, default: Queue()].usage.purged += removed }

@@ -10,13 +10,15 @@ import Shared
 ///
 /// `POST /purge` with `Authorization: Bearer <admin token>` and a JSON body naming one tenant and what to
 /// purge: `{"tenant": "alpine", "tags": ["tenant:alpine:product:42"]}`, `{"tenant": "alpine", "url":
-/// "/products/x"}` or `{"tenant": "alpine", "all": true}`. Answers `{"purged": <objects>}`.
+/// "/products/x"}` or `{"tenant": "alpine", "all": true}`, with `"soft": true` to mark stale instead of
+/// removing (tags and all). Answers `{"purged": <objects>}`.
 public enum EdgeAdminServer {
     struct PurgeRequest: Decodable {
         var tenant: TenantID
         var tags: [String]?
         var url: String?
         var all: Bool?
+        var soft: Bool?
     }
 
     /// Binds the admin listener.
@@ -45,11 +47,11 @@ public enum EdgeAdminServer {
         }
         let purged: Int
         if request.all == true {
-            purged = server.purge(tenant: request.tenant, tags: [SurrogateKey.tenant(request.tenant).rawValue])
+            purged = server.purge(tenant: request.tenant, tags: [SurrogateKey.tenant(request.tenant).rawValue], soft: request.soft ?? false)
         } else if let tags = request.tags {
             // Tags of other tenants are dropped: a purge never leaves its tenant.
             let own = SurrogateKey.parse(tags.joined(separator: " "), for: request.tenant).map(\.rawValue)
-            purged = server.purge(tenant: request.tenant, tags: own)
+            purged = server.purge(tenant: request.tenant, tags: own, soft: request.soft ?? false)
         } else if let url = request.url, url.hasPrefix("/") {
             purged = server.purge(tenant: request.tenant, target: url)
         } else {

@@ -86,11 +86,13 @@ public final class EdgeServer: Sendable {
     /// Requests waiting now on another request's origin fetch of the same object.
     public var coalescedWaiters: Int { runtime.coalescer.waiting }
 
-    /// Removes every cached object of `tenant` carrying one of `tags` (purge tags of that tenant).
-    /// - Returns: how many objects were removed.
+    /// Purges every cached object of `tenant` carrying one of `tags` (purge tags of that tenant).
+    /// - Parameter soft: mark stale (revalidated before next use, still usable within its stale windows)
+    ///   instead of removing.
+    /// - Returns: how many objects were purged.
     @discardableResult
-    public func purge(tenant: TenantID, tags: [String]) -> Int {
-        runtime.cache.purge(tenant: tenant, tags: tags)
+    public func purge(tenant: TenantID, tags: [String], soft: Bool = false) -> Int {
+        runtime.cache.purge(tenant: tenant, tags: tags, soft: soft, now: EdgeRuntime.now())
     }
 
     /// Removes the cached objects (every variant) of `tenant` for a request target (path and query).

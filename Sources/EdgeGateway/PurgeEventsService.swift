@@ -46,7 +46,7 @@ public struct PurgeEventsService: Service {
         }
         // Only tags of the event's own tenant count, whatever the event says.
         let tags = SurrogateKey.parse(event.tags.joined(separator: " "), for: event.tenant).map(\.rawValue)
-        let removed = server.purge(tenant: event.tenant, tags: tags)
+        let removed = server.purge(tenant: event.tenant, tags: tags, soft: event.soft)
         logger.debug("purged", metadata: ["tenant": "\(event.tenant)", "tags": "\(tags)", "objects": "\(removed)"])
     }
 }

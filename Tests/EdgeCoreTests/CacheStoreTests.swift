@@ -223,3 +223,21 @@ import Testing
         #expect(german.tenant == base.tenant)
     }
 }
+
+@Suite struct SoftPurgeTests {
+    let key = CacheKey(tenant: TenantID("alpine")!, resource: "page", id: "/p")
+    let second: UInt64 = 1_000_000_000
+
+    /// A soft purge makes a fresh object stale at once, keeping its stale windows from now on.
+    @Test func softPurgeMarksStale() {
+        let store = CacheStore<String>(byteBudget: 100)
+        store.store(key, payload: "x", size: 1, now: 0, ttlSeconds: 300, staleWhileRevalidate: 30, staleIfError: 60)
+        #expect(store.purge(tenant: key.tenant, tags: [SurrogateKey.tenant(key.tenant).rawValue], soft: true, now: 10 * second) == 1)
+        guard case .stale(_, true, true) = store.lookup(key, now: 11 * second) else { Issue.record("stale expected"); return }
+        guard case .stale(_, false, true) = store.lookup(key, now: 50 * second) else { Issue.record("error-only expected"); return }
+        #expect(store.usage.objects == 1)
+        // A hard purge removes.
+        #expect(store.purge(tenant: key.tenant, tags: [SurrogateKey.tenant(key.tenant).rawValue]) == 1)
+        #expect(store.usage.objects == 0)
+    }
+}
