@@ -32,6 +32,23 @@ public enum CachePolicy {
     /// Status codes that are cacheable by default (RFC 9110 §15.1), the others never are.
     static let cacheableStatuses: Set<Int> = [200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501]
 
+    /// Whether a request carries credentials that make its answer private: any `Authorization`, or a
+    /// cookie whose name is not on the tenant's allow-list.
+    /// - Parameters:
+    ///   - hasAuthorization: whether the request has `Authorization`.
+    ///   - cookieHeaders: its `Cookie` field values.
+    ///   - allowList: cookie names that do not make a request private.
+    public static func hasCredentials(hasAuthorization: Bool, cookieHeaders: [String], allowList: [String]) -> Bool {
+        if hasAuthorization { return true }
+        for header in cookieHeaders {
+            for pair in header.split(separator: ";") {
+                let name = pair.prefix(while: { $0 != "=" }).drop(while: { $0 == " " })
+                if !name.isEmpty, !allowList.contains(where: { $0 == name }) { return true }
+            }
+        }
+        return false
+    }
+
     /// Classifies a request.
     /// - Parameters:
     ///   - tenant: the resolved tenant; the key lives in its namespace.

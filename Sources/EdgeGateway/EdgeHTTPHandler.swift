@@ -54,7 +54,8 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func handle(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer?) {
-        let resolver = TenantResolver(snapshot: runtime.registry.snapshot)
+        let snapshot = runtime.registry.snapshot
+        let resolver = TenantResolver(snapshot: snapshot)
         switch resolver.resolve(connectionTenant: connectionTenant, hostValues: head.headers["host"]) {
         case .badRequest(let reason):
             respondSynthetic(context: context, head: head, status: .badRequest, message: reason, close: true)
@@ -70,7 +71,11 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             // Cache key and origin request both use the normalised target (tracking parameters dropped).
             var head = head
             head.uri = RequestTarget(head.uri, trackingParameters: runtime.configuration.trackingParameters).normalized
-            let hasCredentials = head.headers.contains(name: "authorization") || head.headers.contains(name: "cookie")
+            let hasCredentials = CachePolicy.hasCredentials(
+                hasAuthorization: head.headers.contains(name: "authorization"),
+                cookieHeaders: head.headers["cookie"],
+                allowList: snapshot.settings(for: tenant).cookieAllowList
+            )
             switch CachePolicy.classify(
                 tenant: tenant,
                 method: head.method.rawValue,

@@ -75,6 +75,11 @@ extension EdgeRuntime {
             body = stale.payload.body
             revalidated = true
         }
+        let settings = registry.snapshot.settings(for: tenant)
+        if key != nil, settings.storeSetCookie {
+            // The tenant lets such responses be shared: the cookie itself never is.
+            head.headers.remove(name: "set-cookie")
+        }
         let headers = head.headers
         for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
         let answer = CachedResponse(

@@ -39,8 +39,13 @@ public final class EdgeServer: Sendable {
         var clientConfiguration = HTTP1Client.Configuration()
         clientConfiguration.maximumResponseBodySize = max(configuration.maximumStoredObjectSize, 64 * 1024 * 1024)
         let client = try HTTP1Client(group: group, configuration: clientConfiguration)
-        self.runtime = EdgeRuntime(configuration: configuration, registry: registry, client: client, logger: logger)
+        let runtime = EdgeRuntime(configuration: configuration, registry: registry, client: client, logger: logger)
+        self.runtime = runtime
         self.group = group
+        // Tenants' budget shares follow the directory.
+        registry.observe { snapshot in
+            for (tenant, settings) in snapshot.tenants { runtime.cache.setShare(settings.budgetShare, for: tenant) }
+        }
     }
 
     /// The edge's metrics in the Prometheus text format: per tenant requests by cache result, hit ratio over

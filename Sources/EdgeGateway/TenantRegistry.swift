@@ -23,6 +23,7 @@ public final class TenantRegistry: Sendable {
     }
 
     private let table = NIOLockedValueBox(Table())
+    private let observers = NIOLockedValueBox([@Sendable (TenantDirectorySnapshot) -> Void]())
     private let certificateDirectory: String?
     private let logger: Logger
 
@@ -33,6 +34,12 @@ public final class TenantRegistry: Sendable {
     public init(certificateDirectory: String?, logger: Logger) {
         self.certificateDirectory = certificateDirectory
         self.logger = logger
+    }
+
+    /// Calls `observer` with the current directory now and with every changed directory later.
+    public func observe(_ observer: @escaping @Sendable (TenantDirectorySnapshot) -> Void) {
+        observers.withLockedValue { $0.append(observer) }
+        observer(snapshot)
     }
 
     /// The current tenant directory.
@@ -79,6 +86,9 @@ public final class TenantRegistry: Sendable {
         }
         let changed = previous.snapshot != next.snapshot
         table.withLockedValue { $0 = next }
+        if changed {
+            for observer in observers.withLockedValue({ $0 }) { observer(next.snapshot) }
+        }
         if changed {
             logger.info("tenant directory updated", metadata: ["domains": "\(next.snapshot.count)"])
         }

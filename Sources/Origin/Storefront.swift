@@ -76,21 +76,25 @@ public struct StorefrontSettings: Codable, Sendable, Equatable {
     public var copy: [String: [String: String]]
     public var defaultLocale: String
     public var assistantTools: [String]
+    /// How edges cache this storefront (cookie allow-list, shared Set-Cookie responses, budget share).
+    public var edge: TenantEdgeSettings?
 
     public init(
         navigation: [MenuItem] = [MenuItem(label: "Home", href: "/"), MenuItem(label: "Products", href: "/products")],
         copy: [String: [String: String]] = ["en": ["addToCart": "Add to cart", "popular": "Popular now"]],
         defaultLocale: String = "en",
-        assistantTools: [String] = []
+        assistantTools: [String] = [],
+        edge: TenantEdgeSettings? = nil
     ) {
         self.navigation = navigation
         self.copy = copy
         self.defaultLocale = defaultLocale
         self.assistantTools = assistantTools
+        self.edge = edge
     }
 
     enum CodingKeys: String, CodingKey {
-        case navigation, copy, defaultLocale, assistantTools
+        case navigation, copy, defaultLocale, assistantTools, edge
     }
 
     public init(from decoder: any Decoder) throws {
@@ -101,6 +105,7 @@ public struct StorefrontSettings: Codable, Sendable, Equatable {
         copy = try container.decodeIfPresent([String: [String: String]].self, forKey: .copy) ?? defaults.copy
         defaultLocale = try container.decodeIfPresent(String.self, forKey: .defaultLocale) ?? defaults.defaultLocale
         assistantTools = try container.decodeIfPresent([String].self, forKey: .assistantTools) ?? defaults.assistantTools
+        edge = try container.decodeIfPresent(TenantEdgeSettings.self, forKey: .edge)
         if let unknown = assistantTools.first(where: { !Self.knownAssistantTools.contains($0) }) {
             throw DecodingError.dataCorruptedError(forKey: .assistantTools, in: container, debugDescription: "unknown assistant tool '\(unknown)'")
         }
@@ -117,5 +122,5 @@ public struct StorefrontSettings: Codable, Sendable, Equatable {
 }
 
 extension StorefrontSettings.CodingKeys {
-    static let allStrings = ["navigation", "copy", "defaultLocale", "assistantTools"]
+    static let allStrings = ["navigation", "copy", "defaultLocale", "assistantTools", "edge"]
 }

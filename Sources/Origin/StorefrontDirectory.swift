@@ -65,13 +65,14 @@ public final class StorefrontDirectory: Sendable {
     /// tenant-change event, before the replica may have replayed the change.
     public func allEntries() async throws -> [TenantDirectoryEntry] {
         let rows = try await database.primary.query(
-            "SELECT domain, tenant_id FROM storefronts ORDER BY domain",
+            "SELECT domain, tenant_id, settings::text FROM storefronts ORDER BY domain",
             logger: logger
         )
         var entries: [TenantDirectoryEntry] = []
-        for try await (domain, tenant) in rows.decode((String, String).self) {
+        for try await (domain, tenant, settings) in rows.decode((String, String, String).self) {
             guard let domain = HostName(normalising: domain), let tenant = TenantID(tenant) else { continue }
-            entries.append(TenantDirectoryEntry(domain: domain, tenantID: tenant))
+            let edge = (try? JSONDecoder().decode(StorefrontSettings.self, from: Data(settings.utf8)))?.edge
+            entries.append(TenantDirectoryEntry(domain: domain, tenantID: tenant, edge: edge))
         }
         return entries
     }

@@ -17,17 +17,51 @@ public struct TenantDirectoryEntry: Codable, Sendable, Hashable {
     public var domain: HostName
     /// The tenant the domain belongs to.
     public var tenantID: TenantID
+    /// How the edge caches for this tenant; `nil` means the defaults.
+    public var edge: TenantEdgeSettings?
 
     /// - Parameters:
     ///   - domain: the storefront's domain.
     ///   - tenantID: its tenant.
-    public init(domain: HostName, tenantID: TenantID) {
+    ///   - edge: its edge cache settings.
+    public init(domain: HostName, tenantID: TenantID, edge: TenantEdgeSettings? = nil) {
         self.domain = domain
         self.tenantID = tenantID
+        self.edge = edge
     }
 
     enum CodingKeys: String, CodingKey {
         case domain
         case tenantID = "tenantId"
+        case edge
+    }
+}
+
+/// A tenant's edge cache settings (part of its storefront settings, published to edges with the tenants).
+public struct TenantEdgeSettings: Codable, Sendable, Hashable {
+    /// Cookie names that do not make a request private (e.g. a consent or A/B cookie that never changes
+    /// the page). A request with any other cookie bypasses the cache.
+    public var cookieAllowList: [String]
+    /// Store responses that set cookies; the stored copy (and every answer from it) carries no `Set-Cookie`.
+    public var storeSetCookie: Bool
+    /// The tenant's share of the cache budget relative to other tenants.
+    public var budgetShare: Double
+
+    public init(cookieAllowList: [String] = [], storeSetCookie: Bool = false, budgetShare: Double = 1) {
+        self.cookieAllowList = cookieAllowList
+        self.storeSetCookie = storeSetCookie
+        self.budgetShare = budgetShare
+    }
+
+    enum CodingKeys: String, CodingKey { case cookieAllowList, storeSetCookie, budgetShare }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        cookieAllowList = try container.decodeIfPresent([String].self, forKey: .cookieAllowList) ?? []
+        storeSetCookie = try container.decodeIfPresent(Bool.self, forKey: .storeSetCookie) ?? false
+        budgetShare = try container.decodeIfPresent(Double.self, forKey: .budgetShare) ?? 1
+        guard budgetShare > 0, budgetShare <= 1000, cookieAllowList.count <= 50 else {
+            throw DecodingError.dataCorruptedError(forKey: .budgetShare, in: container, debugDescription: "budgetShare must be in (0, 1000], at most 50 cookies")
+        }
     }
 }

@@ -101,3 +101,18 @@ import Testing
         #expect(CachePolicy.classify(status: 200, cacheControl: noCache, ageSeconds: 0, hasSetCookie: false, hasVary: false) == .uncacheable(reason: "no-cache"))
     }
 }
+
+@Suite struct CredentialTests {
+    @Test(arguments: [
+        (false, [String](), [String](), false),
+        (true, [], [], true),
+        (false, ["consent=1"], ["consent"], false),
+        (false, ["consent=1; session=abc"], ["consent"], true),
+        (false, ["consent=1", "ab=2"], ["consent", "ab"], false),
+        (false, ["session=abc"], [], true),
+    ])
+    /// Authorization always, and any cookie off the tenant's allow-list, make a request private.
+    func credentials(authorization: Bool, cookies: [String], allowList: [String], expected: Bool) {
+        #expect(CachePolicy.hasCredentials(hasAuthorization: authorization, cookieHeaders: cookies, allowList: allowList) == expected)
+    }
+}

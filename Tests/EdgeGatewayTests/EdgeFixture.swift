@@ -23,6 +23,7 @@ struct EdgeFixture: Sendable {
     /// Runs `body` with an edge in front of `origins` (fake origins started by the test).
     static func with(
         origins: [FakeOrigin],
+        alpineSettings: TenantEdgeSettings? = nil,
         _ body: @Sendable (EdgeFixture) async throws -> Void
     ) async throws {
         let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
@@ -33,7 +34,7 @@ struct EdgeFixture: Sendable {
         let client = try HTTPSTestClient(caPath: certificates.caPath)
         try await withRunningEdge(
             tenants: [
-                TenantDirectoryEntry(domain: HostName(normalising: alpineDomain)!, tenantID: alpine),
+                TenantDirectoryEntry(domain: HostName(normalising: alpineDomain)!, tenantID: alpine, edge: alpineSettings),
                 TenantDirectoryEntry(domain: HostName(normalising: harborDomain)!, tenantID: harbor),
             ],
             certificates: certificates,

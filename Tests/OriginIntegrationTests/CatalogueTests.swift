@@ -35,7 +35,7 @@ import TestSupport
         try await TestDatabase.with { db in
             let spec = TestEnvironment.uniqueTenant(name: "Settings Shop")
             try await db.createTenant(spec, products: 1)
-            let settings = #"{"navigation":[{"label":"Sale","href":"/sale"}],"copy":{"en":{"addToCart":"Buy now"},"de":{"addToCart":"Kaufen"}},"defaultLocale":"en","assistantTools":["search_products"]}"#
+            let settings = #"{"navigation":[{"label":"Sale","href":"/sale"}],"copy":{"en":{"addToCart":"Buy now"},"de":{"addToCart":"Kaufen"}},"defaultLocale":"en","assistantTools":["search_products"],"edge":{"cookieAllowList":["consent"],"budgetShare":2}}"#
             try await db.owner.query("UPDATE storefronts SET settings = \(settings)::jsonb WHERE domain = \(spec.domain.rawValue)")
             try await db.waitForReplica()
             try await withRunningOrigin { port in
@@ -48,6 +48,13 @@ import TestSupport
                 let german = try await PlainHTTP.send(.GET, "/products/product-1?locale=de", host: spec.domain.rawValue, port: port)
                 #expect(german.text.contains("Kaufen"))
                 #expect(german.text.contains(#"<html lang="de">"#))
+                // Edges learn the tenant's cache settings with the tenant list.
+                let tenants = try await PlainHTTP.send(
+                    .GET, "/internal/tenants", host: "origin.internal", port: port, headers: [(StorefrontHeader.internalToken, "test-internal-token")]
+                )
+                let list = try JSONDecoder().decode(TenantList.self, from: Data(tenants.body.readableBytesView))
+                let entry = list.tenants.first { $0.tenantID == spec.id }
+                #expect(entry?.edge == TenantEdgeSettings(cookieAllowList: ["consent"], budgetShare: 2))
             }
         }
     }
