@@ -23,18 +23,8 @@ public struct PurgeEventsService: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let subscriber = try await RedisSubscriber.subscribe(to: [StorefrontEvents.purgeChannel], host: host, port: port)
-                    await withTaskCancellationHandler {
-                        for await message in subscriber.messages { apply(message.payload) }
-                    } onCancel: {
-                        Task { await subscriber.close() }
-                    }
-                } catch {
-                    logger.debug("purge events unavailable", metadata: ["error": "\(error)"])
-                }
-                try? await Task.sleep(for: .seconds(1))
+            await RedisSubscriber.listen(to: [StorefrontEvents.purgeChannel], host: host, port: port) { message in
+                apply(message.payload)
             }
         }
     }

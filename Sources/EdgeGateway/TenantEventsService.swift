@@ -27,25 +27,16 @@ public struct TenantEventsService: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            var connectedBefore = false
-            while !Task.isCancelled {
-                do {
-                    let subscriber = try await RedisSubscriber.subscribe(to: [StorefrontEvents.tenantsChannel], host: host, port: port)
-                    if connectedBefore { await refresher.refreshOnce() }
-                    connectedBefore = true
-                    await withTaskCancellationHandler {
-                        for await _ in subscriber.messages {
-                            await refresher.refreshOnce()
-                        }
-                    } onCancel: {
-                        Task { await subscriber.close() }
-                    }
-                    logger.warning("tenant events connection lost; reconnecting")
-                } catch {
-                    logger.debug("tenant events unavailable", metadata: ["error": "\(error)"])
-                }
-                try? await Task.sleep(for: .seconds(1))
-            }
+            await RedisSubscriber.listen(
+                to: [StorefrontEvents.tenantsChannel],
+                host: host,
+                port: port,
+                connected: { reconnected in
+                    // Events may have been missed while disconnected.
+                    if reconnected { await refresher.refreshOnce() }
+                },
+                received: { _ in await refresher.refreshOnce() }
+            )
         }
     }
 }

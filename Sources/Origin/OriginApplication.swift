@@ -116,31 +116,20 @@ struct TenantEventsListener: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let subscriber = try await RedisSubscriber.subscribe(
-                        to: [StorefrontEvents.tenantsChannel],
-                        host: redis.host,
-                        port: redis.port
-                    )
-                    // Events may have been missed while disconnected.
-                    directory.invalidateAll()
-                    await withTaskCancellationHandler {
-                        for await message in subscriber.messages {
-                            if let domain = HostName(normalising: String(decoding: message.payload, as: UTF8.self)) {
-                                directory.invalidate(domain)
-                            } else {
-                                directory.invalidateAll()
-                            }
-                        }
-                    } onCancel: {
-                        Task { await subscriber.close() }
+            await RedisSubscriber.listen(
+                to: [StorefrontEvents.tenantsChannel],
+                host: redis.host,
+                port: redis.port,
+                // Events may have been missed while disconnected.
+                connected: { _ in directory.invalidateAll() },
+                received: { message in
+                    if let domain = HostName(normalising: String(decoding: message.payload, as: UTF8.self)) {
+                        directory.invalidate(domain)
+                    } else {
+                        directory.invalidateAll()
                     }
-                } catch {
-                    logger.debug("tenant events unavailable", metadata: ["error": "\(error)"])
                 }
-                try? await Task.sleep(for: .seconds(1))
-            }
+            )
         }
     }
 }

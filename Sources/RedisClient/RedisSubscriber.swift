@@ -118,3 +118,36 @@ public final class RedisSubscriber: Sendable {
         }
     }
 }
+
+extension RedisSubscriber {
+    /// Stays subscribed to `channels` until the task is cancelled: reconnects a second after every failure or
+    /// lost connection, calls `connected` after each (re)subscription (messages sent meanwhile are lost, so
+    /// this is where a subscriber resynchronises), and `received` for every message.
+    /// - Parameters:
+    ///   - channels: the channels.
+    ///   - host: Redis host.
+    ///   - port: Redis port.
+    ///   - connected: called after each successful subscription, with whether it is a reconnection.
+    ///   - received: called for every message, in order.
+    public static func listen(
+        to channels: [String],
+        host: String,
+        port: Int,
+        connected: @Sendable (_ reconnected: Bool) async -> Void = { _ in },
+        received: @Sendable (RedisMessage) async -> Void
+    ) async {
+        var subscribedBefore = false
+        while !Task.isCancelled {
+            if let subscriber = try? await subscribe(to: channels, host: host, port: port) {
+                await connected(subscribedBefore)
+                subscribedBefore = true
+                await withTaskCancellationHandler {
+                    for await message in subscriber.messages { await received(message) }
+                } onCancel: {
+                    Task { await subscriber.close() }
+                }
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}
