@@ -44,8 +44,10 @@ public final class TenantDatabase: Sendable {
         public init() {}
     }
 
-    public let primary: PostgresClient
-    public let replica: PostgresClient
+    /// The raw clients stay inside the module (platform tables, health probes): outside it, tenant data is
+    /// reachable only through ``read(_:_:)`` and ``write(_:_:)``.
+    let primary: PostgresClient
+    let replica: PostgresClient
     public let monitor: ReplicaMonitor
     private let routing: Routing
     private let logger: Logger
