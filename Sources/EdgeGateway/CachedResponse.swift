@@ -3,15 +3,28 @@ import NIOHTTP1
 
 /// A response as the edge stores it: head with internal and hop-by-hop fields already removed, and the body.
 struct CachedResponse: Sendable {
-    var head: HTTPResponseHead
+    var head: HTTPResponseHead {
+        didSet { serializedFields = HTTP1ResponseSerializer.serializeFields(head.headers) }
+    }
     var body: ByteBuffer
     var etag: String?
     /// The upstream request was HEAD: `body` is empty and the head's `content-length` describes the GET body.
     var bodyOmitted = false
+    /// The head's fields as HTTP/1 bytes, less `Age`, `X-Cache`, `Content-Length`, `Connection`: a hit on an
+    /// HTTP/1 connection writes these bytes as they are.
+    private(set) var serializedFields: ByteBuffer
+
+    init(head: HTTPResponseHead, body: ByteBuffer, etag: String?, bodyOmitted: Bool = false) {
+        self.head = head
+        self.body = body
+        self.etag = etag
+        self.bodyOmitted = bodyOmitted
+        self.serializedFields = HTTP1ResponseSerializer.serializeFields(head.headers)
+    }
 
     /// The bytes it costs in the cache (body plus an estimate of the head).
     var cost: Int {
-        body.readableBytes + head.headers.reduce(64) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        body.readableBytes + 2 * serializedFields.readableBytes + 128
     }
 }
 

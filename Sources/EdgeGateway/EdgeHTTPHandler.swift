@@ -24,14 +24,56 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The tenant chosen by SNI during the TLS handshake.
     private let connectionTenant: TenantID
     private var state = State.idle
+    /// On the edge's own HTTP/1 connections the handler writes bytes (no `HTTPResponseEncoder`, no pipelining
+    /// handler): hits go out as the stored, pre-serialised fields plus a few fresh ones. HTTP/2 streams get
+    /// response parts for the HTTP/2 codec.
+    private let rawHTTP1: Bool
+    /// Pipelined request parts that arrived while a response was still being produced (raw HTTP/1 only).
+    private var pending = CircularBuffer<HTTPServerRequestPart>()
+    private var draining = false
 
-    init(runtime: EdgeRuntime, connectionTenant: TenantID) {
+    init(runtime: EdgeRuntime, connectionTenant: TenantID, rawHTTP1: Bool = false) {
         self.runtime = runtime
         self.connectionTenant = connectionTenant
+        self.rawHTTP1 = rawHTTP1
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch (unwrapInboundIn(data), state) {
+        let part = unwrapInboundIn(data)
+        if rawHTTP1, case .responding = state {
+            // HTTP/1 pipelining: answer in order, one request at a time.
+            pending.append(part)
+            if pending.count > 256 { context.close(promise: nil) }
+            return
+        }
+        process(part, context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard rawHTTP1, error is HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        // A malformed request: 400 and close, never forwarded (what HTTPServerProtocolErrorHandler does).
+        var buffer = context.channel.allocator.buffer(capacity: 96)
+        buffer.writeStaticString("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        state = .discarding
+        context.writeAndFlush(NIOAny(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func drainPending(context: ChannelHandlerContext) {
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while !pending.isEmpty {
+            if case .responding = state { return }
+            if case .discarding = state { return }
+            process(pending.removeFirst(), context: context)
+        }
+    }
+
+    private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch (part, state) {
         case (.head(let head), .idle):
             state = .receiving(head, nil)
         case (.body(var part), .receiving(let head, var body)):
@@ -288,12 +330,16 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         tenant: TenantID,
         outcome: CacheStatistics.Outcome
     ) {
+        runtime.statistics.record(outcome, tenant: tenant, now: EdgeRuntime.now())
+        if rawHTTP1 {
+            writeRaw(context: context, request: request, response: response, age: age, outcome: outcome)
+            return
+        }
         var head = response.head
         head.version = request.version
         if let age { head.headers.replaceOrAdd(name: "age", value: String(age)) }
         // A coalesced request was served from the cache's one fetch: to the client, a hit.
         head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome.header)
-        runtime.statistics.record(outcome, tenant: tenant, now: EdgeRuntime.now())
         var body: ByteBuffer? = response.body
         if let etag = response.etag, Self.matches(ifNoneMatch: request.headers["if-none-match"], etag: etag),
             request.method == .GET || request.method == .HEAD
@@ -311,6 +357,75 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let keepAlive = request.isKeepAlive
         if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
         finish(context: context, head: head, body: body, close: !keepAlive)
+    }
+
+    /// The HTTP/1 hit path: status line, the stored pre-serialised fields, then `Age`, `X-Cache`,
+    /// `Content-Length` and `Connection` written fresh; the body buffer goes out as it is stored (no copy).
+    private func writeRaw(
+        context: ChannelHandlerContext,
+        request: HTTPRequestHead,
+        response: CachedResponse,
+        age: Int?,
+        outcome: CacheStatistics.Outcome
+    ) {
+        var status = response.head.status
+        var body: ByteBuffer? = response.body
+        var contentLength: Int? = response.bodyOmitted ? nil : response.body.readableBytes
+        if let etag = response.etag, request.method == .GET || request.method == .HEAD,
+            Self.matches(ifNoneMatch: request.headers["if-none-match"], etag: etag)
+        {
+            status = .notModified
+        }
+        if status == .notModified || status == .noContent || status.code < 200 {
+            body = nil
+            contentLength = nil
+        }
+        if request.method == .HEAD { body = nil }
+        let keepAlive = request.isKeepAlive
+        var head = context.channel.allocator.buffer(capacity: response.serializedFields.readableBytes + 128)
+        HTTP1ResponseSerializer.writeStatusLine(version: request.version, status: status, into: &head)
+        var fields = response.serializedFields
+        head.writeBuffer(&fields)
+        if let age {
+            head.writeStaticString("age: ")
+            HTTP1ResponseSerializer.writeDecimal(age, into: &head)
+            head.writeStaticString("\r\n")
+        }
+        head.writeStaticString("x-cache: ")
+        head.writeString(outcome.header)
+        head.writeStaticString("\r\n")
+        if let contentLength {
+            head.writeStaticString("content-length: ")
+            HTTP1ResponseSerializer.writeDecimal(contentLength, into: &head)
+            head.writeStaticString("\r\n")
+        } else if response.bodyOmitted, let length = response.head.headers.first(name: "content-length") {
+            head.writeStaticString("content-length: ")
+            head.writeString(length)
+            head.writeStaticString("\r\n")
+        }
+        if !keepAlive { head.writeStaticString("connection: close\r\n") }
+        head.writeStaticString("\r\n")
+        finishRaw(context: context, head: head, body: body, close: !keepAlive)
+    }
+
+    private func finishRaw(context: ChannelHandlerContext, head: ByteBuffer, body: ByteBuffer?, close: Bool) {
+        if let body, body.readableBytes > 0 {
+            context.write(NIOAny(head), promise: nil)
+            let done = context.writeAndFlushWithPromise(NIOAny(body))
+            completed(context: context, done: done, close: close)
+        } else {
+            completed(context: context, done: context.writeAndFlushWithPromise(NIOAny(head)), close: close)
+        }
+    }
+
+    private func completed(context: ChannelHandlerContext, done: EventLoopFuture<Void>, close: Bool) {
+        if close {
+            state = .discarding
+            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else if case .responding = state {
+            state = .idle
+            drainPending(context: context)
+        }
     }
 
     private func respondSynthetic(
@@ -331,6 +446,12 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func finish(context: ChannelHandlerContext, head: HTTPResponseHead, body: ByteBuffer?, close: Bool) {
+        if rawHTTP1 {
+            var bytes = context.channel.allocator.buffer(capacity: 256)
+            HTTP1ResponseSerializer.writeHead(head, into: &bytes)
+            finishRaw(context: context, head: bytes, body: body, close: close)
+            return
+        }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body, body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)

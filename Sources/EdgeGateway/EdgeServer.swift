@@ -158,11 +158,26 @@ public final class EdgeServer: Sendable {
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
-        return channel.configureCommonHTTPServerPipeline { stream in
-            stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandler(EdgeHTTPHandler(runtime: runtime, connectionTenant: tenant))
+        // ALPN: HTTP/2 streams get the HTTP/2 codec and response parts; HTTP/1.1 (and clients without ALPN)
+        // get the edge's own byte-writing path behind NIO's request decoder.
+        return channel.configureHTTP2SecureUpgrade(
+            h2ChannelConfigurator: { connection in
+                connection.configureHTTP2Pipeline(mode: .server) { stream in
+                    stream.eventLoop.makeCompletedFuture {
+                        try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                        try stream.pipeline.syncOperations.addHandler(EdgeHTTPHandler(runtime: runtime, connectionTenant: tenant))
+                    }
+                }.map { _ in }
+            },
+            http1ChannelConfigurator: { connection in
+                connection.eventLoop.makeCompletedFuture {
+                    try connection.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try connection.pipeline.syncOperations.addHandler(
+                        EdgeHTTPHandler(runtime: runtime, connectionTenant: tenant, rawHTTP1: true)
+                    )
+                }
             }
-        }
+        )
     }
 
     /// The bound listeners of a started server.

@@ -30,6 +30,7 @@ struct EdgeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between full tenant refreshes (env EDGE_TENANT_REFRESH).")
     var tenantRefresh = Int(env("EDGE_TENANT_REFRESH", "5"))!
     @Option(help: "Cache budget in MiB (env EDGE_CACHE_MB).") var cacheMB = Int(env("EDGE_CACHE_MB", "256"))!
+    @Option(help: "Event loop threads; 0 means one per core (env EDGE_THREADS).") var threads = Int(env("EDGE_THREADS", "0"))!
     @Option(help: "Admin listener port for /health and the purge API; 0 disables it (env EDGE_ADMIN_PORT).")
     var adminPort = Int(env("EDGE_ADMIN_PORT", "9190"))!
     @Option(help: "Admin listener address (env EDGE_ADMIN_BIND).") var adminBind = env("EDGE_ADMIN_BIND", "127.0.0.1")
@@ -51,7 +52,8 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.publicHTTPSPort = publicHTTPSPort == 0 ? nil : publicHTTPSPort
         configuration.cacheByteBudget = cacheMB * 1024 * 1024
 
-        let eventLoops = MultiThreadedEventLoopGroup.singleton
+        let eventLoops: MultiThreadedEventLoopGroup =
+            threads > 0 ? MultiThreadedEventLoopGroup(numberOfThreads: threads) : .singleton
         let registry = TenantRegistry(certificateDirectory: certDir, logger: logger)
         let source: any TenantSource =
             tenants == "origin"

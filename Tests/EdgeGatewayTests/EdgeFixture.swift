@@ -12,6 +12,7 @@ struct EdgeFixture: Sendable {
     let client: HTTPSTestClient
     let ports: EdgeServer.BoundPorts
     let server: EdgeServer
+    let caPath: String
 
     func get(_ path: String, tenant: TenantID = Self.alpine, method: HTTPMethod = .GET, headers: [(String, String)] = [])
         async throws -> HTTPClientResponse
@@ -40,7 +41,16 @@ struct EdgeFixture: Sendable {
             certificates: certificates,
             origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) }
         ) { _, ports, server in
-            try await body(EdgeFixture(alpineDomain: alpineDomain, harborDomain: harborDomain, client: client, ports: ports, server: server))
+            try await body(
+                EdgeFixture(
+                    alpineDomain: alpineDomain,
+                    harborDomain: harborDomain,
+                    client: client,
+                    ports: ports,
+                    server: server,
+                    caPath: certificates.caPath
+                )
+            )
         }
     }
 }
