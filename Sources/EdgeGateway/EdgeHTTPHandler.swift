@@ -31,6 +31,8 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Pipelined request parts that arrived while a response was still being produced (raw HTTP/1 only).
     private var pending = CircularBuffer<HTTPServerRequestPart>()
     private var draining = false
+    /// The decoder failed on a later pipelined request: answer 400 once the earlier ones are answered.
+    private var malformedAfterPending = false
 
     init(runtime: EdgeRuntime, connectionTenant: TenantID, rawHTTP1: Bool = false) {
         self.runtime = runtime
@@ -54,7 +56,15 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        // A malformed request: 400 and close, never forwarded (what HTTPServerProtocolErrorHandler does).
+        if case .responding = state {
+            malformedAfterPending = true
+            return
+        }
+        respondMalformed(context: context)
+    }
+
+    /// A malformed request: 400 and close, never forwarded (what HTTPServerProtocolErrorHandler does).
+    private func respondMalformed(context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: 96)
         buffer.writeStaticString("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
         state = .discarding
@@ -70,6 +80,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if case .discarding = state { return }
             process(pending.removeFirst(), context: context)
         }
+        if malformedAfterPending, case .idle = state { respondMalformed(context: context) }
     }
 
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {

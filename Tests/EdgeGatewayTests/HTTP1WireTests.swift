@@ -55,3 +55,19 @@ import TestSupport
         }
     }
 }
+
+@Suite struct HTTP1PipelinedErrorTests {
+    /// A malformed request behind valid pipelined ones: the valid ones are answered first, then 400.
+    @Test func malformedAfterValidRequests() async throws {
+        let origin = try await HTTP1WireTests.pages()
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let host = edge.alpineDomain
+            let request = "GET /slow HTTP/1.1\r\nHost: \(host)\r\n\r\nGET /p HTTP/1.1\r\nHost: \(host)\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx"
+            let answer = try await RawTLSClient.exchange(request, port: edge.ports.https, serverName: host, caPath: edge.caPath)
+            #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(answer.contains("page /slow"))
+            #expect(answer.hasSuffix("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"))
+        }
+    }
+}
