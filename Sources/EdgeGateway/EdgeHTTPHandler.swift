@@ -12,7 +12,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private enum State {
+    enum State {
         case idle
         case receiving(HTTPRequestHead, ByteBuffer?)
         /// The body grew past the limit; the rest of the request is dropped and the connection closed.
@@ -20,14 +20,14 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case responding
     }
 
-    private let runtime: EdgeRuntime
+    let runtime: EdgeRuntime
     /// The tenant chosen by SNI during the TLS handshake.
     private let connectionTenant: TenantID
-    private var state = State.idle
+    var state = State.idle
     /// On the edge's own HTTP/1 connections the handler writes bytes (no `HTTPResponseEncoder`, no pipelining
     /// handler): hits go out as the stored, pre-serialised fields plus a few fresh ones. HTTP/2 streams get
     /// response parts for the HTTP/2 codec.
-    private let rawHTTP1: Bool
+    let rawHTTP1: Bool
     /// Pipelined request parts that arrived while a response was still being produced (raw HTTP/1 only).
     private var pending = CircularBuffer<HTTPServerRequestPart>()
     private var draining = false
@@ -71,7 +71,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.writeAndFlush(NIOAny(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
-    private func drainPending(context: ChannelHandlerContext) {
+    func drainPending(context: ChannelHandlerContext) {
         guard !draining else { return }
         draining = true
         defer { draining = false }
@@ -330,177 +330,5 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .failed(let status, let message):
             respondSynthetic(context: context, head: head, status: status, message: message, close: false)
         }
-    }
-
-    /// Finalises and writes a response: `Age`, `X-Cache`, 304 for a matching `If-None-Match`, no body for HEAD.
-    private func write(
-        context: ChannelHandlerContext,
-        request: HTTPRequestHead,
-        response: CachedResponse,
-        age: Int?,
-        tenant: TenantID,
-        outcome: CacheStatistics.Outcome
-    ) {
-        runtime.statistics.record(outcome, tenant: tenant, now: EdgeRuntime.now())
-        if rawHTTP1 {
-            writeRaw(context: context, request: request, response: response, age: age, outcome: outcome)
-            return
-        }
-        var head = response.head
-        head.version = request.version
-        if let age { head.headers.replaceOrAdd(name: "age", value: String(age)) }
-        // A coalesced request was served from the cache's one fetch: to the client, a hit.
-        head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome.header)
-        var body: ByteBuffer? = response.body
-        if let etag = response.etag, Self.matches(ifNoneMatch: request.headers["if-none-match"], etag: etag),
-            request.method == .GET || request.method == .HEAD
-        {
-            head.status = .notModified
-            head.headers.remove(name: "content-length")
-            body = nil
-        } else if head.status == .notModified || head.status == .noContent || head.status.code < 200 {
-            head.headers.remove(name: "content-length")
-            body = nil
-        } else if !response.bodyOmitted {
-            head.headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes))
-        }
-        if request.method == .HEAD { body = nil }
-        let keepAlive = request.isKeepAlive
-        if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-        finish(context: context, head: head, body: body, close: !keepAlive)
-    }
-
-    /// The HTTP/1 hit path: status line, the stored pre-serialised fields, then `Age`, `X-Cache`,
-    /// `Content-Length` and `Connection` written fresh; the body buffer goes out as it is stored (no copy).
-    private func writeRaw(
-        context: ChannelHandlerContext,
-        request: HTTPRequestHead,
-        response: CachedResponse,
-        age: Int?,
-        outcome: CacheStatistics.Outcome
-    ) {
-        var status = response.head.status
-        var body: ByteBuffer? = response.body
-        var contentLength: Int? = response.bodyOmitted ? nil : response.body.readableBytes
-        if let etag = response.etag, request.method == .GET || request.method == .HEAD,
-            Self.matches(ifNoneMatch: request.headers["if-none-match"], etag: etag)
-        {
-            status = .notModified
-        }
-        if status == .notModified || status == .noContent || status.code < 200 {
-            body = nil
-            contentLength = nil
-        }
-        if request.method == .HEAD { body = nil }
-        let keepAlive = request.isKeepAlive
-        var head = context.channel.allocator.buffer(capacity: response.serializedFields.readableBytes + 128)
-        HTTP1ResponseSerializer.writeStatusLine(version: request.version, status: status, into: &head)
-        var fields = response.serializedFields
-        head.writeBuffer(&fields)
-        if let age {
-            head.writeStaticString("age: ")
-            HTTP1ResponseSerializer.writeDecimal(age, into: &head)
-            head.writeStaticString("\r\n")
-        }
-        head.writeStaticString("x-cache: ")
-        head.writeString(outcome.header)
-        head.writeStaticString("\r\n")
-        if let contentLength {
-            head.writeStaticString("content-length: ")
-            HTTP1ResponseSerializer.writeDecimal(contentLength, into: &head)
-            head.writeStaticString("\r\n")
-        } else if response.bodyOmitted, let length = response.head.headers.first(name: "content-length") {
-            head.writeStaticString("content-length: ")
-            head.writeString(length)
-            head.writeStaticString("\r\n")
-        }
-        if !keepAlive { head.writeStaticString("connection: close\r\n") }
-        head.writeStaticString("\r\n")
-        finishRaw(context: context, head: head, body: body, close: !keepAlive)
-    }
-
-    private func finishRaw(context: ChannelHandlerContext, head: ByteBuffer, body: ByteBuffer?, close: Bool) {
-        if let body, body.readableBytes > 0 {
-            context.write(NIOAny(head), promise: nil)
-            let done = context.writeAndFlushWithPromise(NIOAny(body))
-            completed(context: context, done: done, close: close)
-        } else {
-            completed(context: context, done: context.writeAndFlushWithPromise(NIOAny(head)), close: close)
-        }
-    }
-
-    private func completed(context: ChannelHandlerContext, done: EventLoopFuture<Void>, close: Bool) {
-        if close {
-            state = .discarding
-            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else if case .responding = state {
-            state = .idle
-            drainPending(context: context)
-        }
-    }
-
-    private func respondSynthetic(
-        context: ChannelHandlerContext,
-        head request: HTTPRequestHead,
-        status: HTTPResponseStatus,
-        message: String,
-        close: Bool
-    ) {
-        let body = context.channel.allocator.buffer(string: message + "\n")
-        var head = HTTPResponseHead(version: request.version, status: status)
-        head.headers.add(name: "content-type", value: "text/plain; charset=utf-8")
-        head.headers.add(name: "content-length", value: String(body.readableBytes))
-        head.headers.add(name: "cache-control", value: "no-store")
-        let close = close || !request.isKeepAlive
-        if close { head.headers.add(name: "connection", value: "close") }
-        finish(context: context, head: head, body: request.method == .HEAD ? nil : body, close: close)
-    }
-
-    private func finish(context: ChannelHandlerContext, head: HTTPResponseHead, body: ByteBuffer?, close: Bool) {
-        if rawHTTP1 {
-            var bytes = context.channel.allocator.buffer(capacity: 256)
-            HTTP1ResponseSerializer.writeHead(head, into: &bytes)
-            finishRaw(context: context, head: bytes, body: body, close: close)
-            return
-        }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body, body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        }
-        let done = context.writeAndFlushWithPromise(wrapOutboundOut(.end(nil)))
-        if close {
-            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else if case .responding = state {
-            state = .idle
-        }
-    }
-
-    /// Weak comparison of an `If-None-Match` list against a stored entity tag (RFC 9110 §13.1.2).
-    static func matches(ifNoneMatch values: [String], etag: String) -> Bool {
-        let opaque = { (tag: Substring) -> Substring in tag.hasPrefix("W/") ? tag.dropFirst(2) : tag }
-        let stored = opaque(Substring(etag))
-        for value in values {
-            for candidate in value.split(separator: ",") {
-                let tag = candidate.trimmingCharacters(in: " \t")
-                if tag == "*" || opaque(tag) == stored { return true }
-            }
-        }
-        return false
-    }
-}
-
-extension ChannelHandlerContext {
-    fileprivate func writeAndFlushWithPromise(_ data: NIOAny) -> EventLoopFuture<Void> {
-        let promise = eventLoop.makePromise(of: Void.self)
-        writeAndFlush(data, promise: promise)
-        return promise.futureResult
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> Substring {
-        let start = firstIndex(where: { !set.contains($0) }) ?? endIndex
-        let end = lastIndex(where: { !set.contains($0) }).map { index(after: $0) } ?? start
-        return start < end ? self[start..<end] : self[start..<start]
     }
 }
