@@ -37,9 +37,6 @@ public struct TenantDirectorySnapshot: Sendable, Equatable {
     /// - Parameter domain: a normalised host name.
     public func tenant(for domain: HostName) -> TenantID? { tenantsByDomain[domain] }
 
-    /// Every domain in the snapshot, sorted.
-    public var domains: [HostName] { tenantsByDomain.keys.sorted { $0.rawValue < $1.rawValue } }
-
     /// The number of domains.
     public var count: Int { tenantsByDomain.count }
 }

@@ -100,8 +100,7 @@ public enum EdgeAdminServer {
                 return (.ok, server.metricsText())
             case (.POST, "/purge"):
                 let expected = "Bearer \(token)"
-                guard let given = head.headers.first(name: "authorization"), given.utf8.count == expected.utf8.count,
-                    zip(given.utf8, expected.utf8).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0
+                guard let given = head.headers.first(name: "authorization"), HTTPComparisons.constantTimeEquals(given, expected)
                 else { return (.unauthorized, #"{"error":"admin token required"}"#) }
                 guard !tooLarge else { return (.payloadTooLarge, #"{"error":"body too large"}"#) }
                 let result = EdgeAdminServer.purge(body: body, server: server)

@@ -25,7 +25,7 @@ extension EdgeHTTPHandler {
         // A coalesced request was served from the cache's one fetch: to the client, a hit.
         head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome.header)
         var body: ByteBuffer? = response.body
-        if let etag = response.etag, Self.matches(ifNoneMatch: request.headers["if-none-match"], etag: etag),
+        if let etag = response.etag, HTTPComparisons.ifNoneMatch(request.headers["if-none-match"], matches: etag),
             request.method == .GET || request.method == .HEAD
         {
             head.status = .notModified
@@ -56,7 +56,7 @@ extension EdgeHTTPHandler {
         var body: ByteBuffer? = response.body
         var contentLength: Int? = response.bodyOmitted ? nil : response.body.readableBytes
         if let etag = response.etag, request.method == .GET || request.method == .HEAD,
-            Self.matches(ifNoneMatch: request.headers["if-none-match"], etag: etag)
+            HTTPComparisons.ifNoneMatch(request.headers["if-none-match"], matches: etag)
         {
             status = .notModified
         }
@@ -147,19 +147,6 @@ extension EdgeHTTPHandler {
             state = .idle
         }
     }
-
-    /// Weak comparison of an `If-None-Match` list against a stored entity tag (RFC 9110 §13.1.2).
-    static func matches(ifNoneMatch values: [String], etag: String) -> Bool {
-        let opaque = { (tag: Substring) -> Substring in tag.hasPrefix("W/") ? tag.dropFirst(2) : tag }
-        let stored = opaque(Substring(etag))
-        for value in values {
-            for candidate in value.split(separator: ",") {
-                let tag = candidate.trimmingCharacters(in: " \t")
-                if tag == "*" || opaque(tag) == stored { return true }
-            }
-        }
-        return false
-    }
 }
 
 extension ChannelHandlerContext {
@@ -167,13 +154,5 @@ extension ChannelHandlerContext {
         let promise = eventLoop.makePromise(of: Void.self)
         writeAndFlush(data, promise: promise)
         return promise.futureResult
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in set: String) -> Substring {
-        let start = firstIndex(where: { !set.contains($0) }) ?? endIndex
-        let end = lastIndex(where: { !set.contains($0) }).map { index(after: $0) } ?? start
-        return start < end ? self[start..<end] : self[start..<start]
     }
 }

@@ -160,7 +160,7 @@ enum AdminRoutes {
 
     static func requirePlatformToken(_ request: Request, services: OriginServices) throws {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            Responses.constantTimeEquals(String(header.dropFirst(7)), services.configuration.adminToken)
+            HTTPComparisons.constantTimeEquals(String(header.dropFirst(7)), services.configuration.adminToken)
         else { throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer"], message: "admin token required") }
     }
 

@@ -86,7 +86,7 @@ public enum OriginApplication {
         router.get("/health") { _, _ in "ok\n" }
         router.get("/internal/tenants") { request, _ -> Response in
             guard let token = request.headers[.storefrontInternalToken],
-                Responses.constantTimeEquals(token, services.configuration.internalToken)
+                HTTPComparisons.constantTimeEquals(token, services.configuration.internalToken)
             else { throw HTTPError(.unauthorized, message: "internal token required") }
             return try Responses.json(TenantListBody(tenants: try await services.directory.allEntries()))
         }

@@ -95,28 +95,3 @@ public final class RedisOriginCache: OriginCache {
         logger.warning("redis unavailable; serving from PostgreSQL", metadata: ["error": "\(error)"])
     }
 }
-
-/// An in-memory ``OriginCache`` for unit tests and single-process use. Same key discipline as Redis.
-public final class MemoryOriginCache: OriginCache {
-    private let entries = Mutex([CacheKey: (value: [UInt8], expires: ContinuousClock.Instant)]())
-
-    public init() {}
-
-    public func get(_ key: CacheKey) async -> [UInt8]? {
-        entries.withLock { entries in
-            guard let entry = entries[key], entry.expires > .now else { return nil }
-            return entry.value
-        }
-    }
-
-    public func set(_ key: CacheKey, _ value: [UInt8], ttl: Duration) async {
-        entries.withLock { $0[key] = (value, .now + ttl) }
-    }
-
-    public func delete(_ key: CacheKey) async {
-        _ = entries.withLock { $0.removeValue(forKey: key) }
-    }
-
-    /// Every key stored, for tests that check namespaces.
-    public var keys: [CacheKey] { entries.withLock { Array($0.keys) } }
-}

@@ -115,13 +115,4 @@ enum EntityTag {
         let hex = String(hash, radix: 16)
         return "\"\(String(repeating: "0", count: 16 - hex.count))\(hex)\""
     }
-
-    /// Whether an `If-None-Match` value matches `etag` (weak comparison, RFC 9110 §13.1.2).
-    static func matches(ifNoneMatch: String, etag: String) -> Bool {
-        let opaque = { (tag: Substring) -> Substring in tag.hasPrefix("W/") ? tag.dropFirst(2) : tag }
-        return ifNoneMatch.split(separator: ",").contains { candidate in
-            let tag = candidate.trimmingCharacters(in: .whitespaces)
-            return tag == "*" || opaque(Substring(tag)) == opaque(Substring(etag))
-        }
-    }
 }

@@ -26,7 +26,7 @@ enum Responses {
             .eTag: etag,
             .surrogateKey: tags.map(\.rawValue).joined(separator: " "),
         ]
-        if let ifNoneMatch = request.headers[.ifNoneMatch], EntityTag.matches(ifNoneMatch: ifNoneMatch, etag: etag) {
+        if let ifNoneMatch = request.headers[.ifNoneMatch], HTTPComparisons.ifNoneMatch([ifNoneMatch], matches: etag) {
             return Response(status: .notModified, headers: headers)
         }
         headers[.contentType] = contentType
@@ -51,13 +51,6 @@ enum Responses {
             headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value)))
         )
-    }
-
-    static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8)
-        let b = Array(rhs.utf8)
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// Whether `slug` is a plausible product slug (what the schema accepts).
