@@ -27,6 +27,8 @@ public final class CacheStatistics: Sendable {
         public var passes = 0
         public var coalesced = 0
         public var stale = 0
+        /// Origin responses stamped for another tenant, dropped (never stored, never served).
+        public var foreignTenantResponses = 0
 
         public init(hits: Int = 0, misses: Int = 0, passes: Int = 0, coalesced: Int = 0, stale: Int = 0) {
             self.hits = hits
@@ -80,6 +82,11 @@ public final class CacheStatistics: Sendable {
             if outcome != .miss { window.hits[slot] += 1 }
             state.windows[tenant] = window
         }
+    }
+
+    /// Counts an origin response for `tenant`'s request that the origin stamped for another tenant.
+    public func recordForeignTenantResponse(tenant: TenantID) {
+        state.withLock { $0.totals[tenant, default: .init()].foreignTenantResponses += 1 }
     }
 
     /// Totals per tenant.

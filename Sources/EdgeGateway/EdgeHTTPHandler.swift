@@ -33,6 +33,8 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var draining = false
     /// The decoder failed on a later pipelined request: answer 400 once the earlier ones are answered.
     private var malformedAfterPending = false
+    /// A large origin response being relayed (not buffered); cancelled if the client goes away.
+    var activeStream: UpstreamBodyStream?
 
     init(runtime: EdgeRuntime, connectionTenant: TenantID, rawHTTP1: Bool = false) {
         self.runtime = runtime
@@ -49,6 +51,12 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         process(part, context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        activeStream?.cancel()
+        activeStream = nil
+        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -214,11 +222,19 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             revalidating: stale?.hit.payload
         )
         let deadline = NIODeadline.now() + runtime.configuration.originTimeout
-        let future = runtime.client.execute(upstream, body: body, to: origin, on: context.eventLoop, deadline: deadline)
+        let future = runtime.client.execute(
+            upstream,
+            body: body,
+            to: origin,
+            on: context.eventLoop,
+            deadline: deadline,
+            streamAbove: runtime.configuration.maximumStoredObjectSize
+        )
         future.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let response) where response.head.status.code >= 500 && stale?.servableOnError == true:
                 // RFC 5861 stale-if-error: a 5xx from the origin, a stale copy allowed: serve the copy.
+                response.stream?.cancel()
                 self.failed(context: context, head: head, tenant: tenant, key: key, stale: stale, status: .badGateway, message: "origin error")
             case .success(let response):
                 self.received(context: context, request: head, response: response, tenant: tenant, key: key, stale: stale?.hit)
@@ -242,7 +258,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// The origin could not answer: a stale copy where allowed, else an error; waiters get the same.
-    private func failed(
+    func failed(
         context: ChannelHandlerContext,
         head: HTTPRequestHead,
         tenant: TenantID,
@@ -271,6 +287,10 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     ) {
         if Self.unsafeMethods.contains(request.method), (200..<400).contains(Int(response.head.status.code)) {
             invalidateAfterUnsafe(tenant: tenant, target: request.uri, headers: response.head.headers)
+        }
+        if let stream = response.stream {
+            relay(context: context, request: request, head: response.head, stream: stream, tenant: tenant, key: key, stale: stale)
+            return
         }
         switch runtime.admit(response, request: request, tenant: tenant, key: key, stale: stale) {
         case .foreignTenant:

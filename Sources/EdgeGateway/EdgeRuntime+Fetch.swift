@@ -52,12 +52,7 @@ extension EdgeRuntime {
         key: CacheKey?,
         stale: CacheStore<CachedResponse>.Hit?
     ) -> Admission {
-        // Defence in depth: never serve or store what the origin produced for another tenant.
-        if let stamped = response.head.headers.first(name: StorefrontHeader.tenant), stamped != tenant.rawValue {
-            logger.critical(
-                "origin answered for another tenant; response dropped",
-                metadata: ["tenant": "\(tenant)", "stamped": "\(stamped)", "uri": "\(request.uri)"]
-            )
+        if let stamped = foreignTenantStamp(response.head, request: request, tenant: tenant) {
             return .foreignTenant(stamped)
         }
         var head = response.head
@@ -127,6 +122,18 @@ extension EdgeRuntime {
                 ? configuration.revalidationGraceSeconds : 0
         )
         return .serve(answer, age: age, stored: true, revalidated: revalidated, varied: !vary.isEmpty)
+    }
+
+    /// Defence in depth: the tenant the origin stamped on a response for `tenant`'s request when it is another
+    /// one (logged loudly and counted: such a response is never stored or served); `nil` when it is not.
+    func foreignTenantStamp(_ head: HTTPResponseHead, request: HTTPRequestHead, tenant: TenantID) -> String? {
+        guard let stamped = head.headers.first(name: StorefrontHeader.tenant), stamped != tenant.rawValue else { return nil }
+        statistics.recordForeignTenantResponse(tenant: tenant)
+        logger.critical(
+            "origin answered for another tenant; response dropped",
+            metadata: ["tenant": "\(tenant)", "stamped": "\(stamped)", "uri": "\(request.uri)"]
+        )
+        return stamped
     }
 
     /// Seconds since 1970 on the wall clock (for `Expires` without `Date`).

@@ -63,6 +63,10 @@ public final class EdgeServer: Sendable {
                 text += "storefront_edge_requests_total{tenant=\"\(tenant)\",cache=\"\(result)\"} \(count)\n"
             }
         }
+        text += "# TYPE storefront_edge_foreign_tenant_responses_total counter\n"
+        for (tenant, counters) in totals.sorted(by: { $0.key < $1.key }) {
+            text += "storefront_edge_foreign_tenant_responses_total{tenant=\"\(tenant)\"} \(counters.foreignTenantResponses)\n"
+        }
         text += "# TYPE storefront_edge_hit_ratio gauge\n"
         for (tenant, ratio) in ratios.sorted(by: { $0.key < $1.key }) {
             text += "storefront_edge_hit_ratio{tenant=\"\(tenant)\",window=\"60s\"} \(ratio)\n"

@@ -27,10 +27,19 @@ public struct HTTPEndpoint: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(host):\(port)" }
 }
 
-/// A complete HTTP response as received from an upstream.
+/// An HTTP response from an upstream: complete in `body`, or, when it was too large to buffer, a `stream`
+/// of its body (then `body` is empty).
 public struct HTTPClientResponse: Sendable {
     public var head: HTTPResponseHead
     public var body: ByteBuffer
+    /// The body, still arriving; `nil` when `body` holds all of it.
+    public var stream: UpstreamBodyStream?
+
+    public init(head: HTTPResponseHead, body: ByteBuffer, stream: UpstreamBodyStream? = nil) {
+        self.head = head
+        self.body = body
+        self.stream = stream
+    }
 }
 
 /// Why an upstream request failed.
@@ -41,6 +50,8 @@ public enum HTTPClientError: Error, Equatable, Sendable {
     case timeout
     /// The response body exceeded the configured limit.
     case responseTooLarge
+    /// A streamed body stopped arriving for longer than the idle timeout.
+    case bodyStalled
 }
 
 /// A small HTTP/1.1 client with keep-alive connections, one idle pool per event loop.
@@ -54,6 +65,9 @@ public final class HTTP1Client: Sendable {
         public var connectTimeout: TimeAmount = .seconds(2)
         public var maximumResponseBodySize = 64 * 1024 * 1024
         public var maximumIdleConnectionsPerEndpoint = 64
+        /// A streamed body that gets no bytes for this long (while its consumer reads) fails with
+        /// ``HTTPClientError/bodyStalled``.
+        public var streamIdleTimeout: TimeAmount = .seconds(30)
         /// TLS settings for endpoints with a server name.
         public var tls: TLSConfiguration = .makeClientConfiguration()
 
@@ -85,32 +99,45 @@ public final class HTTP1Client: Sendable {
     ///   - body: the request body, if any.
     ///   - endpoint: where to send it.
     ///   - eventLoop: the loop to run on (the caller's, to avoid hops).
-    ///   - deadline: when to give up.
+    ///   - deadline: when the response head (and a buffered body) must have arrived.
+    ///   - streamAbove: a body larger than this many bytes is not buffered: the response completes with an
+    ///     ``UpstreamBodyStream`` as soon as that is known (from `Content-Length`, or once that many bytes
+    ///     arrived). `nil` buffers every body up to the configured maximum.
     public func execute(
         _ head: HTTPRequestHead,
         body: ByteBuffer? = nil,
         to endpoint: HTTPEndpoint,
         on eventLoop: any EventLoop,
-        deadline: NIODeadline
+        deadline: NIODeadline,
+        streamAbove: Int? = nil
     ) -> EventLoopFuture<HTTPClientResponse> {
         guard let pool = pools[ObjectIdentifier(eventLoop)] else {
+            // Not one of our loops (background callers): run on one of ours, buffered, since a stream's
+            // events would arrive on that other loop.
             let loop = group.next()
             return loop.flatSubmit { self.execute(head, body: body, to: endpoint, on: loop, deadline: deadline) }
                 .hop(to: eventLoop)
         }
         guard eventLoop.inEventLoop else {
-            return eventLoop.flatSubmit { self.execute(head, body: body, to: endpoint, on: eventLoop, deadline: deadline) }
+            return eventLoop.flatSubmit {
+                self.execute(head, body: body, to: endpoint, on: eventLoop, deadline: deadline, streamAbove: streamAbove)
+            }
         }
         let idempotent = head.method == .GET || head.method == .HEAD || head.method == .OPTIONS
-        return attempt(head, body: body, endpoint: endpoint, pool: pool, deadline: deadline, mayRetry: idempotent)
+        let request = UpstreamRequest(
+            head: head,
+            body: body,
+            deadline: deadline,
+            streamAbove: streamAbove,
+            idleTimeout: configuration.streamIdleTimeout
+        )
+        return attempt(request, endpoint: endpoint, pool: pool, mayRetry: idempotent)
     }
 
     private func attempt(
-        _ head: HTTPRequestHead,
-        body: ByteBuffer?,
+        _ request: UpstreamRequest,
         endpoint: HTTPEndpoint,
         pool: LoopPool,
-        deadline: NIODeadline,
         mayRetry: Bool
     ) -> EventLoopFuture<HTTPClientResponse> {
         let loop = pool.eventLoop
@@ -118,7 +145,7 @@ public final class HTTP1Client: Sendable {
         if let idle = pool.takeIdle(for: endpoint) {
             connection = loop.makeSucceededFuture((idle, true))
         } else {
-            connection = connect(to: endpoint, on: loop, deadline: deadline).map { ($0, false) }
+            connection = connect(to: endpoint, on: loop, deadline: request.deadline).map { ($0, false) }
         }
         return connection.flatMap { channel, reused in
             let promise = loop.makePromise(of: HTTPClientResponse.self)
@@ -129,12 +156,12 @@ public final class HTTP1Client: Sendable {
                 channel.close(promise: nil)
                 return loop.makeFailedFuture(error)
             }
-            handler.send(head, body: body, deadline: deadline, promise: promise) { reusable in
+            handler.send(request, promise: promise) { reusable in
                 if reusable { pool.putIdle(channel, for: endpoint) } else { channel.close(promise: nil) }
             }
             return promise.futureResult.flatMapError { error in
                 if reused, mayRetry, error as? HTTPClientError == .connectionClosed(beforeResponse: true) {
-                    return self.attempt(head, body: body, endpoint: endpoint, pool: pool, deadline: deadline, mayRetry: false)
+                    return self.attempt(request, endpoint: endpoint, pool: pool, mayRetry: false)
                 }
                 return loop.makeFailedFuture(error)
             }
@@ -192,7 +219,91 @@ final class LoopPool: @unchecked Sendable {
     }
 }
 
-/// Runs one request at a time on an upstream connection and collects its response.
+/// One upstream request and how its response is to be taken.
+struct UpstreamRequest {
+    var head: HTTPRequestHead
+    var body: ByteBuffer?
+    /// When the response head (and a buffered body) must have arrived.
+    var deadline: NIODeadline
+    /// Stream bodies larger than this; `nil` buffers them.
+    var streamAbove: Int?
+    /// How long a streamed body may go without a byte while the consumer is reading.
+    var idleTimeout: TimeAmount
+}
+
+/// The body of an upstream response too large to buffer, handed on as it arrives.
+///
+/// It lives on the event loop of the request: every method must be called there. The consumer applies
+/// backpressure with ``pause()``/``resume()`` (reads from the origin stop while paused, so memory stays
+/// bounded by what is in flight), and ``cancel()`` drops the upstream connection when its client is gone.
+public final class UpstreamBodyStream: @unchecked Sendable {
+    /// What the consumer receives, in order: bytes, then exactly one `end` or `failed`.
+    public enum Event {
+        case bytes(ByteBuffer)
+        case end
+        case failed(any Error)
+    }
+
+    public let eventLoop: any EventLoop
+    private var early = CircularBuffer<Event>()
+    private var consumer: ((Event) -> Void)?
+    private var finished = false
+    fileprivate weak var handler: UpstreamResponseHandler?
+
+    fileprivate init(eventLoop: any EventLoop, handler: UpstreamResponseHandler) {
+        self.eventLoop = eventLoop
+        self.handler = handler
+    }
+
+    /// Starts delivery: events that already arrived first, then each as it comes.
+    public func start(_ consumer: @escaping (Event) -> Void) {
+        eventLoop.preconditionInEventLoop()
+        precondition(self.consumer == nil, "a body stream has one consumer")
+        self.consumer = consumer
+        while let event = early.popFirst() { consumer(event) }
+    }
+
+    /// Stops reading from the origin until ``resume()``.
+    public func pause() {
+        eventLoop.preconditionInEventLoop()
+        handler?.pauseReading()
+    }
+
+    /// Reads from the origin again.
+    public func resume() {
+        eventLoop.preconditionInEventLoop()
+        handler?.resumeReading()
+    }
+
+    /// The consumer wants no more: the upstream connection is closed (not reused) and no event follows.
+    public func cancel() {
+        eventLoop.preconditionInEventLoop()
+        guard !finished else { return }
+        finished = true
+        consumer = nil
+        early.removeAll()
+        handler?.cancelStream()
+        handler = nil
+    }
+
+    fileprivate func deliver(_ event: Event) {
+        guard !finished else { return }
+        switch event {
+        case .bytes: break
+        case .end, .failed:
+            finished = true
+            handler = nil
+        }
+        if let consumer {
+            consumer(event)
+            if finished { self.consumer = nil }
+        } else {
+            early.append(event)
+        }
+    }
+}
+
+/// Runs one request at a time on an upstream connection and collects (or streams) its response.
 final class UpstreamResponseHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = Never
@@ -205,11 +316,18 @@ final class UpstreamResponseHandler: ChannelDuplexHandler, RemovableChannelHandl
         var body: ByteBuffer?
         var requestKeepAlive: Bool
         var timeout: Scheduled<Void>?
+        var streamAbove: Int?
+        var idleTimeout: TimeAmount
+        var stream: UpstreamBodyStream?
+        var lastProgress = NIODeadline.now()
     }
 
     private let maximumBodySize: Int
     private var pending: Pending?
     private var context: ChannelHandlerContext?
+    /// Backpressure from a stream's consumer: reads are held while paused.
+    private var paused = false
+    private var readHeld = false
 
     init(maximumBodySize: Int) {
         self.maximumBodySize = maximumBodySize
@@ -218,34 +336,33 @@ final class UpstreamResponseHandler: ChannelDuplexHandler, RemovableChannelHandl
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    func send(
-        _ head: HTTPRequestHead,
-        body: ByteBuffer?,
-        deadline: NIODeadline,
-        promise: EventLoopPromise<HTTPClientResponse>,
-        release: @escaping (Bool) -> Void
-    ) {
+    func send(_ request: UpstreamRequest, promise: EventLoopPromise<HTTPClientResponse>, release: @escaping (Bool) -> Void) {
         guard let context, pending == nil, context.channel.isActive else {
             promise.fail(HTTPClientError.connectionClosed(beforeResponse: true))
             release(false)
             return
         }
-        var head = head
-        if let body {
+        var head = request.head
+        if let body = request.body {
             head.headers.replaceOrAdd(name: "content-length", value: String(body.readableBytes))
         }
-        let timeout = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+        let timeout = context.eventLoop.assumeIsolated().scheduleTask(deadline: request.deadline) { [weak self] in
             guard let self else { return }
             self.fail(HTTPClientError.timeout, close: true)
         }
+        paused = false
         pending = Pending(
             promise: promise,
             release: release,
             requestKeepAlive: head.isKeepAlive,
-            timeout: timeout
+            timeout: timeout,
+            streamAbove: request.streamAbove,
+            idleTimeout: request.idleTimeout
         )
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        if let body = request.body, body.readableBytes > 0 {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
@@ -254,13 +371,26 @@ final class UpstreamResponseHandler: ChannelDuplexHandler, RemovableChannelHandl
         switch unwrapInboundIn(data) {
         case .head(let head):
             pending?.head = head
+            if let threshold = pending?.streamAbove, let length = head.headers.first(name: "content-length").flatMap(Int.init),
+                length > threshold
+            {
+                beginStreaming(context: context, head: head, received: nil)
+            }
         case .body(var part):
+            if let stream = pending?.stream {
+                pending?.lastProgress = .now()
+                stream.deliver(.bytes(part))
+                return
+            }
             if pending?.body == nil {
                 pending?.body = part
             } else {
                 pending?.body?.writeBuffer(&part)
             }
-            if let size = pending?.body?.readableBytes, size > maximumBodySize {
+            let size = pending?.body?.readableBytes ?? 0
+            if let threshold = pending?.streamAbove, size > threshold, let head = pending?.head {
+                beginStreaming(context: context, head: head, received: pending?.body)
+            } else if size > maximumBodySize {
                 fail(HTTPClientError.responseTooLarge, close: true)
             }
         case .end:
@@ -268,9 +398,68 @@ final class UpstreamResponseHandler: ChannelDuplexHandler, RemovableChannelHandl
             pending = nil
             done.timeout?.cancel()
             let reusable = done.requestKeepAlive && head.isKeepAlive
-            done.release(reusable)
-            done.promise.succeed(HTTPClientResponse(head: head, body: done.body ?? ByteBuffer()))
+            if let stream = done.stream {
+                resumeReading()
+                done.release(reusable)
+                stream.deliver(.end)
+            } else {
+                done.release(reusable)
+                done.promise.succeed(HTTPClientResponse(head: head, body: done.body ?? ByteBuffer()))
+            }
         }
+    }
+
+    /// The response is known to be too large to buffer: hand the head on now, the body as it comes.
+    private func beginStreaming(context: ChannelHandlerContext, head: HTTPResponseHead, received: ByteBuffer?) {
+        guard let promise = pending?.promise else { return }
+        pending?.timeout?.cancel()
+        pending?.body = nil
+        pending?.lastProgress = .now()
+        let stream = UpstreamBodyStream(eventLoop: context.eventLoop, handler: self)
+        pending?.stream = stream
+        scheduleIdleCheck(context: context, stream: stream)
+        if let received, received.readableBytes > 0 { stream.deliver(.bytes(received)) }
+        promise.succeed(HTTPClientResponse(head: head, body: ByteBuffer(), stream: stream))
+    }
+
+    /// Fails a streamed body that stopped arriving while its consumer was ready for more.
+    private func scheduleIdleCheck(context: ChannelHandlerContext, stream: UpstreamBodyStream) {
+        guard let idle = pending?.idleTimeout, let last = pending?.lastProgress else { return }
+        context.eventLoop.assumeIsolated().scheduleTask(deadline: last + idle) { [weak self] in
+            guard let self, let pending = self.pending, pending.stream === stream, let context = self.context else { return }
+            if self.paused || NIODeadline.now() - pending.lastProgress < idle {
+                if self.paused { self.pending?.lastProgress = .now() }
+                self.scheduleIdleCheck(context: context, stream: stream)
+            } else {
+                self.fail(HTTPClientError.bodyStalled, close: true)
+            }
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if paused {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func pauseReading() { paused = true }
+
+    func resumeReading() {
+        paused = false
+        if readHeld, let context {
+            readHeld = false
+            context.read()
+        }
+    }
+
+    /// The stream's consumer gave up: close the connection, it is mid-response.
+    func cancelStream() {
+        guard let done = pending, done.stream != nil else { return }
+        pending = nil
+        resumeReading()
+        done.release(false)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -290,7 +479,11 @@ final class UpstreamResponseHandler: ChannelDuplexHandler, RemovableChannelHandl
         pending = nil
         done.timeout?.cancel()
         done.release(false)
-        done.promise.fail(error)
+        if let stream = done.stream {
+            stream.deliver(.failed(error))
+        } else {
+            done.promise.fail(error)
+        }
         if close { context?.close(promise: nil) }
     }
 }

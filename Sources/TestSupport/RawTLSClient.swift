@@ -39,7 +39,7 @@ public enum RawTLSClient {
         return received.withLockedValue { String(buffer: $0) }
     }
 
-    private final class Collector: ChannelInboundHandler {
+    final class Collector: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let received: NIOLockedValueBox<ByteBuffer>
 
@@ -49,5 +49,59 @@ public enum RawTLSClient {
             var buffer = unwrapInboundIn(data)
             received.withLockedValue { $0.writeBuffer(&buffer) }
         }
+    }
+}
+
+/// A TLS connection (with SNI, HTTP/1.1 by ALPN) whose reading a test can stop and restart, to play a slow
+/// client.
+public final class RawTLSConnection: Sendable {
+    private let channel: Channel
+    private let received: NIOLockedValueBox<ByteBuffer>
+
+    private init(channel: Channel, received: NIOLockedValueBox<ByteBuffer>) {
+        self.channel = channel
+        self.received = received
+    }
+
+    /// Connects and completes the handshake.
+    public static func connect(port: Int, serverName: String, caPath: String) async throws -> RawTLSConnection {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .file(caPath)
+        tls.applicationProtocols = ["http/1.1"]
+        let context = try NIOSSLContext(configuration: tls)
+        let received = NIOLockedValueBox(ByteBuffer())
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
+                    try channel.pipeline.syncOperations.addHandler(RawTLSClient.Collector(received: received))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return RawTLSConnection(channel: channel, received: received)
+    }
+
+    /// Sends raw bytes.
+    public func send(_ text: String) async throws {
+        try await channel.writeAndFlush(ByteBuffer(string: text))
+    }
+
+    /// Stops or restarts reading from the socket (what a client that does not read looks like).
+    public func setReading(_ reading: Bool) async throws {
+        try await channel.setOption(ChannelOptions.autoRead, value: reading).get()
+        if reading { channel.read() }
+    }
+
+    /// How many bytes arrived so far.
+    public var receivedCount: Int { received.withLockedValue { $0.readableBytes } }
+
+    /// Everything received so far.
+    public var receivedBytes: ByteBuffer { received.withLockedValue { $0 } }
+
+    /// Whether the server still has the connection open.
+    public var isActive: Bool { channel.isActive }
+
+    public func close() async {
+        try? await channel.close()
     }
 }

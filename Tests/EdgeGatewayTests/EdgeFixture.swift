@@ -25,6 +25,7 @@ struct EdgeFixture: Sendable {
     static func with(
         origins: [FakeOrigin],
         alpineSettings: TenantEdgeSettings? = nil,
+        configure: (inout EdgeConfiguration) -> Void = { _ in },
         _ body: @Sendable (EdgeFixture) async throws -> Void
     ) async throws {
         let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
@@ -39,7 +40,8 @@ struct EdgeFixture: Sendable {
                 TenantDirectoryEntry(domain: HostName(normalising: harborDomain)!, tenantID: harbor),
             ],
             certificates: certificates,
-            origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) }
+            origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) },
+            configure: configure
         ) { _, ports, server in
             try await body(
                 EdgeFixture(
