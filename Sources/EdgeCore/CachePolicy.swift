@@ -2,10 +2,11 @@ import Shared
 
 /// Phase 3 and phase 9 of the edge pipeline: may a request use the cache, and may a response be stored.
 ///
-/// This first cut applies the RFC 9111 rules a shared cache cannot get wrong without leaking data:
-/// only GET and HEAD are looked up; a request with credentials (`Authorization`, `Cookie`) passes; a response
-/// is stored only with explicit freshness (`s-maxage` before `max-age`, no heuristics), and never with
-/// `no-store`, `private`, `Set-Cookie` or `Vary: *`; `no-cache` only with a validator, to be revalidated.
+/// RFC 9111 rules for a shared cache: only GET and HEAD are looked up; a request with credentials
+/// (`Authorization`, a cookie off the tenant's allow-list) passes; a response is stored with explicit
+/// freshness (`s-maxage` > `max-age` > `Expires`), or a heuristic one only where the tenant configured it,
+/// and never with `no-store`, `private`, `Set-Cookie` or `Vary: *`; `no-cache` only with a validator, to be
+/// revalidated before every use.
 public enum CachePolicy {
     /// What to do with a request.
     public enum RequestDecision: Equatable, Sendable {
@@ -66,6 +67,24 @@ public enum CachePolicy {
         return .lookup(CacheKey(tenant: tenant, resource: "http", id: "GET \(target)"))
     }
 
+    /// The heuristic freshness lifetime (RFC 9111 §4.2.2) a tenant's settings give a response without
+    /// explicit freshness; `nil` when the tenant has none configured or it comes to zero.
+    /// - Parameters:
+    ///   - settings: the tenant's heuristic settings.
+    ///   - lastModifiedAge: `Date` minus `Last-Modified` in seconds, when the response has a parsable
+    ///     `Last-Modified`.
+    public static func heuristicLifetime(_ settings: HeuristicFreshness?, lastModifiedAge: Int?) -> Int? {
+        guard let settings else { return nil }
+        let lifetime: Int
+        if let lastModifiedAge {
+            lifetime = Int(Double(max(0, lastModifiedAge)) * settings.lastModifiedFraction)
+        } else {
+            lifetime = settings.defaultSeconds
+        }
+        let bounded = min(lifetime, settings.maximumSeconds)
+        return bounded > 0 ? bounded : nil
+    }
+
     /// How long a stored response may be served stale (RFC 5861), in seconds past its freshness.
     ///
     /// `must-revalidate` and `proxy-revalidate` forbid serving stale at all (RFC 9111 §5.2.2.2, §5.2.2.8).
@@ -86,6 +105,8 @@ public enum CachePolicy {
     ///     to be revalidated before every use).
     ///   - hasVary: whether it has `Vary: *` (varies on something no request header describes: never stored;
     ///     other `Vary` fields are stored as variants, see ``VaryIndex``).
+    ///   - heuristicLifetime: the tenant's heuristic lifetime for this response (``heuristicLifetime(_:lastModifiedAge:)``),
+    ///     used only without any explicit freshness.
     public static func classify(
         status: Int,
         cacheControl: CacheControl,
@@ -93,7 +114,8 @@ public enum CachePolicy {
         hasSetCookie: Bool,
         hasVary: Bool,
         expires: Int? = nil,
-        hasValidator: Bool = false
+        hasValidator: Bool = false,
+        heuristicLifetime: Int? = nil
     ) -> ResponseDecision {
         guard cacheableStatuses.contains(status) else { return .uncacheable(reason: "status") }
         if cacheControl.noStore { return .uncacheable(reason: "no-store") }
@@ -104,7 +126,7 @@ public enum CachePolicy {
             // RFC 9111 §5.2.2.4: may be stored, never used without revalidation.
             return hasValidator ? .store(ttlSeconds: 0) : .uncacheable(reason: "no-cache")
         }
-        guard let lifetime = cacheControl.sharedMaxAge ?? cacheControl.maxAge ?? expires else {
+        guard let lifetime = cacheControl.sharedMaxAge ?? cacheControl.maxAge ?? expires ?? heuristicLifetime else {
             return .uncacheable(reason: "no explicit freshness")
         }
         let remaining = lifetime - max(0, ageSeconds)

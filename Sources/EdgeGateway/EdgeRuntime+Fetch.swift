@@ -87,6 +87,7 @@ extension EdgeRuntime {
         guard let key else { return .serve(answer, age: age, stored: false, revalidated: false, varied: false) }
         let vary = headers["vary"]
         let cacheControl = CacheControl(fieldValues: headers["cache-control"])
+        let date = headers.first(name: "date").flatMap(HTTPDate.parse) ?? Self.wallClockSeconds()
         let decision = CachePolicy.classify(
             status: Int(head.status.code),
             cacheControl: cacheControl,
@@ -95,10 +96,13 @@ extension EdgeRuntime {
             hasVary: vary.contains { $0.contains("*") },
             expires: headers.first(name: "expires").map { value in
                 guard let expires = HTTPDate.parse(value) else { return 0 }
-                let date = headers.first(name: "date").flatMap(HTTPDate.parse) ?? Self.wallClockSeconds()
                 return expires - date
             },
-            hasValidator: headers.contains(name: "etag") || headers.contains(name: "last-modified")
+            hasValidator: headers.contains(name: "etag") || headers.contains(name: "last-modified"),
+            heuristicLifetime: CachePolicy.heuristicLifetime(
+                settings.heuristicFreshness,
+                lastModifiedAge: headers.first(name: "last-modified").flatMap(HTTPDate.parse).map { date - $0 }
+            )
         )
         guard case .store(let ttl) = decision, answer.cost <= configuration.maximumStoredObjectSize else {
             if revalidated { cache.remove(key) }

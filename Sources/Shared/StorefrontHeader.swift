@@ -46,22 +46,66 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
     public var storeSetCookie: Bool
     /// The tenant's share of the cache budget relative to other tenants.
     public var budgetShare: Double
+    /// Heuristic freshness (RFC 9111 §4.2.2) for responses without `s-maxage`, `max-age` or `Expires`;
+    /// `nil` (the default): such responses are not stored.
+    public var heuristicFreshness: HeuristicFreshness?
 
-    public init(cookieAllowList: [String] = [], storeSetCookie: Bool = false, budgetShare: Double = 1) {
+    public init(
+        cookieAllowList: [String] = [],
+        storeSetCookie: Bool = false,
+        budgetShare: Double = 1,
+        heuristicFreshness: HeuristicFreshness? = nil
+    ) {
         self.cookieAllowList = cookieAllowList
         self.storeSetCookie = storeSetCookie
         self.budgetShare = budgetShare
+        self.heuristicFreshness = heuristicFreshness
     }
 
-    enum CodingKeys: String, CodingKey { case cookieAllowList, storeSetCookie, budgetShare }
+    enum CodingKeys: String, CodingKey { case cookieAllowList, storeSetCookie, budgetShare, heuristicFreshness }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         cookieAllowList = try container.decodeIfPresent([String].self, forKey: .cookieAllowList) ?? []
         storeSetCookie = try container.decodeIfPresent(Bool.self, forKey: .storeSetCookie) ?? false
         budgetShare = try container.decodeIfPresent(Double.self, forKey: .budgetShare) ?? 1
+        heuristicFreshness = try container.decodeIfPresent(HeuristicFreshness.self, forKey: .heuristicFreshness)
         guard budgetShare > 0, budgetShare <= 1000, cookieAllowList.count <= 50 else {
             throw DecodingError.dataCorruptedError(forKey: .budgetShare, in: container, debugDescription: "budgetShare must be in (0, 1000], at most 50 cookies")
+        }
+    }
+}
+
+/// How long a tenant lets the edge consider a response without explicit freshness fresh.
+///
+/// With `Last-Modified`: `lastModifiedFraction` of the time between `Last-Modified` and `Date` (RFC 9111
+/// §4.2.2 suggests 10%); without it: `defaultSeconds` (0: not stored). Never more than `maximumSeconds`.
+public struct HeuristicFreshness: Codable, Sendable, Hashable {
+    public var lastModifiedFraction: Double
+    public var defaultSeconds: Int
+    public var maximumSeconds: Int
+
+    public init(lastModifiedFraction: Double = 0.1, defaultSeconds: Int = 0, maximumSeconds: Int = 86_400) {
+        self.lastModifiedFraction = lastModifiedFraction
+        self.defaultSeconds = defaultSeconds
+        self.maximumSeconds = maximumSeconds
+    }
+
+    enum CodingKeys: String, CodingKey { case lastModifiedFraction, defaultSeconds, maximumSeconds }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        lastModifiedFraction = try container.decodeIfPresent(Double.self, forKey: .lastModifiedFraction) ?? 0.1
+        defaultSeconds = try container.decodeIfPresent(Int.self, forKey: .defaultSeconds) ?? 0
+        maximumSeconds = try container.decodeIfPresent(Int.self, forKey: .maximumSeconds) ?? 86_400
+        let year = 365 * 86_400
+        guard (0...1).contains(lastModifiedFraction), (0...year).contains(defaultSeconds), (0...year).contains(maximumSeconds)
+        else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .lastModifiedFraction,
+                in: container,
+                debugDescription: "lastModifiedFraction must be in [0, 1], defaultSeconds and maximumSeconds in [0, one year]"
+            )
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import EdgeCore
 import Shared
 import Testing
@@ -79,6 +80,15 @@ import Testing
         #expect(HTTPDate.parse("Fri, 27 Nov 2026 10:00:00 GMT") == 1_795_773_600)
     }
 
+    @Test func formatsIMFFixdateAndRoundTrips() {
+        #expect(HTTPDate.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HTTPDate.format(951_782_400) == "Tue, 29 Feb 2000 00:00:00 GMT")
+        for seconds in stride(from: 0, to: 4_000_000_000, by: 7_777_777) {
+            #expect(HTTPDate.parse(HTTPDate.format(seconds)) == seconds)
+        }
+    }
+
     @Test(arguments: ["0", "-1", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun, 6 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", ""])
     /// Invalid or obsolete forms do not parse (for Expires: already expired).
     func rejectsInvalidDates(text: String) {
@@ -114,5 +124,64 @@ import Testing
     /// Authorization always, and any cookie off the tenant's allow-list, make a request private.
     func credentials(authorization: Bool, cookies: [String], allowList: [String], expected: Bool) {
         #expect(CachePolicy.hasCredentials(hasAuthorization: authorization, cookieHeaders: cookies, allowList: allowList) == expected)
+    }
+}
+
+/// Heuristic freshness (RFC 9111 §4.2.2): only where the tenant configured it, never over explicit freshness.
+@Suite struct HeuristicFreshnessTests {
+    let tenSeconds = HeuristicFreshness(lastModifiedFraction: 0.1, defaultSeconds: 30, maximumSeconds: 600)
+
+    @Test func noneWithoutTenantSetting() {
+        #expect(CachePolicy.heuristicLifetime(nil, lastModifiedAge: 10_000) == nil)
+        let decision = CachePolicy.classify(
+            status: 200, cacheControl: CacheControl(fieldValues: []), ageSeconds: 0, hasSetCookie: false, hasVary: false,
+            heuristicLifetime: CachePolicy.heuristicLifetime(nil, lastModifiedAge: 10_000)
+        )
+        #expect(decision == .uncacheable(reason: "no explicit freshness"))
+    }
+
+    @Test func fractionOfLastModifiedAgeBounded() {
+        #expect(CachePolicy.heuristicLifetime(tenSeconds, lastModifiedAge: 1_000) == 100)
+        #expect(CachePolicy.heuristicLifetime(tenSeconds, lastModifiedAge: 1_000_000) == 600)
+        // Last-Modified in the future (clock skew) gives nothing, not the default.
+        #expect(CachePolicy.heuristicLifetime(tenSeconds, lastModifiedAge: -50) == nil)
+        #expect(CachePolicy.heuristicLifetime(tenSeconds, lastModifiedAge: nil) == 30)
+        #expect(CachePolicy.heuristicLifetime(HeuristicFreshness(defaultSeconds: 0), lastModifiedAge: nil) == nil)
+    }
+
+    @Test func explicitFreshnessWins() {
+        let decision = CachePolicy.classify(
+            status: 200, cacheControl: CacheControl(fieldValues: ["max-age=5"]), ageSeconds: 0, hasSetCookie: false, hasVary: false,
+            heuristicLifetime: 600
+        )
+        #expect(decision == .store(ttlSeconds: 5))
+        let expired = CachePolicy.classify(
+            status: 200, cacheControl: CacheControl(fieldValues: []), ageSeconds: 0, hasSetCookie: false, hasVary: false,
+            expires: 0, heuristicLifetime: 600
+        )
+        #expect(expired == .uncacheable(reason: "already stale"))
+    }
+
+    @Test func heuristicStoresOnlyWhatMayBeStored() {
+        for (cacheControl, setCookie) in [(["private"], false), (["no-store"], false), ([], true)] {
+            let decision = CachePolicy.classify(
+                status: 200, cacheControl: CacheControl(fieldValues: cacheControl), ageSeconds: 0, hasSetCookie: setCookie,
+                hasVary: false, heuristicLifetime: 600
+            )
+            #expect(decision != .store(ttlSeconds: 600))
+        }
+        let stored = CachePolicy.classify(
+            status: 200, cacheControl: CacheControl(fieldValues: []), ageSeconds: 20, hasSetCookie: false, hasVary: false,
+            heuristicLifetime: 600
+        )
+        #expect(stored == .store(ttlSeconds: 580))
+    }
+
+    @Test func settingsDecodeWithDefaultsAndRefuseNonsense() throws {
+        let decoded = try JSONDecoder().decode(TenantEdgeSettings.self, from: Data(#"{"heuristicFreshness": {"defaultSeconds": 60}}"#.utf8))
+        #expect(decoded.heuristicFreshness == HeuristicFreshness(lastModifiedFraction: 0.1, defaultSeconds: 60, maximumSeconds: 86_400))
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(TenantEdgeSettings.self, from: Data(#"{"heuristicFreshness": {"lastModifiedFraction": 3}}"#.utf8))
+        }
     }
 }

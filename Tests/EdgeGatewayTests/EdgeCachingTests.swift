@@ -1,4 +1,6 @@
+import EdgeCore
 import EdgeGateway
+import Foundation
 import NIOHTTP1
 import Shared
 import Testing
@@ -367,6 +369,23 @@ import TestSupport
             // Without the setting (the other tenant), such responses pass.
             _ = try await edge.get("/p", tenant: EdgeFixture.harbor)
             #expect(try await edge.get("/p", tenant: EdgeFixture.harbor).head.headers.first(name: "x-cache") == "PASS")
+        }
+    }
+
+    /// A tenant with heuristic freshness stores responses that carry only `Last-Modified` (10% of its age,
+    /// here a day old: 2.4 hours); the other tenant, without the setting, does not store them.
+    @Test func heuristicFreshnessIsPerTenant() async throws {
+        let dayAgo = HTTPDate.format(Int(Date().timeIntervalSince1970) - 86_400)
+        let origin = try await FakeOrigin.start { _ in FakeOrigin.Reply(headers: [("last-modified", dayAgo)], body: "page") }
+        defer { Task { await origin.stop() } }
+        let settings = TenantEdgeSettings(heuristicFreshness: HeuristicFreshness(lastModifiedFraction: 0.1, maximumSeconds: 3_600))
+        try await EdgeFixture.with(origins: [origin], alpineSettings: settings) { edge in
+            var results: [String?] = []
+            for tenant in [EdgeFixture.alpine, EdgeFixture.alpine, EdgeFixture.harbor, EdgeFixture.harbor] {
+                results.append(try await edge.get("/h", tenant: tenant).head.headers.first(name: "x-cache"))
+            }
+            #expect(results == ["MISS", "HIT", "PASS", "PASS"])
+            #expect(origin.requestCount == 3)
         }
     }
 }
