@@ -16,6 +16,11 @@ public struct RequestTarget: Equatable, Sendable {
     ///   - raw: the target as received (origin-form: path and query).
     ///   - trackingParameters: names, or prefixes ending in `*`, to drop.
     public init(_ raw: String, trackingParameters: [String] = Self.defaultTrackingParameters) {
+        // The common case, a bare path: no copy, no Character walk.
+        guard raw.utf8.contains(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else {
+            normalized = raw
+            return
+        }
         var target = Substring(raw)
         if let hash = target.firstIndex(of: "#") { target = target[..<hash] }
         guard let question = target.firstIndex(of: "?") else {

@@ -66,7 +66,10 @@ extension EdgeHTTPHandler {
         }
         if request.method == .HEAD { body = nil }
         let keepAlive = request.isKeepAlive
-        var head = context.channel.allocator.buffer(capacity: response.serializedFields.readableBytes + 128)
+        let bodyBytes = body?.readableBytes ?? 0
+        var head = context.channel.allocator.buffer(
+            capacity: response.serializedFields.readableBytes + 128 + (bodyBytes <= Self.coalescedBodyLimit ? bodyBytes : 0)
+        )
         HTTP1ResponseSerializer.writeStatusLine(version: request.version, status: status, into: &head)
         var fields = response.serializedFields
         head.writeBuffer(&fields)
@@ -89,8 +92,18 @@ extension EdgeHTTPHandler {
         }
         if !keepAlive { head.writeStaticString("connection: close\r\n") }
         head.writeStaticString("\r\n")
-        finishRaw(context: context, head: head, body: body, close: !keepAlive)
+        if var small = body, small.readableBytes <= Self.coalescedBodyLimit {
+            // One buffer, so TLS seals one record instead of two: copying a small body costs less than a
+            // second record (its header, tag and a second encryption pass).
+            head.writeBuffer(&small)
+            finishRaw(context: context, head: head, body: nil, close: !keepAlive)
+        } else {
+            finishRaw(context: context, head: head, body: body, close: !keepAlive)
+        }
     }
+
+    /// Bodies up to this size are written in the same buffer as the head (a TLS record holds 16 KiB).
+    static let coalescedBodyLimit = 12 * 1024
 
     func finishRaw(context: ChannelHandlerContext, head: ByteBuffer, body: ByteBuffer?, close: Bool) {
         if let body, body.readableBytes > 0 {

@@ -35,6 +35,9 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var malformedAfterPending = false
     /// A large origin response being relayed (not buffered); cancelled if the client goes away.
     var activeStream: UpstreamBodyStream?
+    /// The last `Host` value this connection resolved, with the directory generation it was resolved in:
+    /// keep-alive requests with the same Host skip normalisation and the directory lookup.
+    private var resolvedHost: (raw: String, generation: Int, tenant: TenantID, settings: TenantEdgeSettings)?
 
     init(runtime: EdgeRuntime, connectionTenant: TenantID, rawHTTP1: Bool = false) {
         self.runtime = runtime
@@ -114,12 +117,18 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func handle(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer?) {
+    /// The request's tenant and its settings, or `nil` after answering 400/421.
+    private func resolveTenant(context: ChannelHandlerContext, head: HTTPRequestHead) -> (TenantID, TenantEdgeSettings)? {
+        let hostValues = head.headers["host"]
+        let generation = runtime.registry.generation
+        if hostValues.count == 1, let known = resolvedHost, known.generation == generation, known.raw == hostValues[0] {
+            return (known.tenant, known.settings)
+        }
         let snapshot = runtime.registry.snapshot
-        let resolver = TenantResolver(snapshot: snapshot)
-        switch resolver.resolve(connectionTenant: connectionTenant, hostValues: head.headers["host"]) {
+        switch TenantResolver(snapshot: snapshot).resolve(connectionTenant: connectionTenant, hostValues: hostValues) {
         case .badRequest(let reason):
             respondSynthetic(context: context, head: head, status: .badRequest, message: reason, close: true)
+            return nil
         case .misdirected:
             respondSynthetic(
                 context: context,
@@ -128,26 +137,29 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 message: "this host is not served on this connection",
                 close: true
             )
+            return nil
         case .tenant(let tenant, _):
-            // Cache key and origin request both use the normalised target (tracking parameters dropped).
-            var head = head
-            head.uri = RequestTarget(head.uri, trackingParameters: runtime.configuration.trackingParameters).normalized
-            let hasCredentials = CachePolicy.hasCredentials(
-                hasAuthorization: head.headers.contains(name: "authorization"),
-                cookieHeaders: head.headers["cookie"],
-                allowList: snapshot.settings(for: tenant).cookieAllowList
-            )
-            switch CachePolicy.classify(
-                tenant: tenant,
-                method: head.method.rawValue,
-                target: head.uri,
-                hasCredentials: hasCredentials
-            ) {
-            case .lookup(let key):
-                lookup(context: context, head: head, tenant: tenant, key: runtime.varyIndex.key(for: key) { head.headers[$0] })
-            case .pass:
-                fetch(context: context, head: head, body: body, tenant: tenant, storeAs: nil)
-            }
+            let settings = snapshot.settings(for: tenant)
+            resolvedHost = (hostValues[0], generation, tenant, settings)
+            return (tenant, settings)
+        }
+    }
+
+    private func handle(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer?) {
+        guard let (tenant, settings) = resolveTenant(context: context, head: head) else { return }
+        // Cache key and origin request both use the normalised target (tracking parameters dropped).
+        var head = head
+        head.uri = RequestTarget(head.uri, trackingParameters: runtime.configuration.trackingParameters).normalized
+        let hasCredentials = CachePolicy.hasCredentials(
+            hasAuthorization: head.headers.contains(name: "authorization"),
+            cookieHeaders: head.headers["cookie"],
+            allowList: settings.cookieAllowList
+        )
+        switch CachePolicy.classify(tenant: tenant, method: head.method.rawValue, target: head.uri, hasCredentials: hasCredentials) {
+        case .lookup(let key):
+            lookup(context: context, head: head, tenant: tenant, key: runtime.varyIndex.key(for: key) { head.headers[$0] })
+        case .pass:
+            fetch(context: context, head: head, body: body, tenant: tenant, storeAs: nil)
         }
     }
 

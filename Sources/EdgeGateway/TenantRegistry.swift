@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOSSL
 import Shared
+import Synchronization
 
 /// The edge's live view of tenants: the directory snapshot and one TLS context per storefront domain.
 ///
@@ -44,6 +45,11 @@ public final class TenantRegistry: Sendable {
 
     /// The current tenant directory.
     public var snapshot: TenantDirectorySnapshot { table.withLockedValue { $0.snapshot } }
+
+    /// Changes whenever the directory changes (after the new one is in place), so a connection may keep
+    /// what it resolved against the directory while this stays the same.
+    public var generation: Int { generationCounter.load(ordering: .acquiring) }
+    private let generationCounter = Atomic<Int>(0)
 
     /// The TLS context for an SNI name, or `nil` when the name is no storefront's (the handshake is refused).
     /// - Parameter serverName: the SNI name, as sent.
@@ -87,6 +93,7 @@ public final class TenantRegistry: Sendable {
         let changed = previous.snapshot != next.snapshot
         table.withLockedValue { $0 = next }
         if changed {
+            generationCounter.add(1, ordering: .releasing)
             for observer in observers.withLockedValue({ $0 }) { observer(next.snapshot) }
         }
         if changed {

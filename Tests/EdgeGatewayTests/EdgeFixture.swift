@@ -13,6 +13,7 @@ struct EdgeFixture: Sendable {
     let ports: EdgeServer.BoundPorts
     let server: EdgeServer
     let caPath: String
+    let registry: TenantRegistry
 
     func get(_ path: String, tenant: TenantID = Self.alpine, method: HTTPMethod = .GET, headers: [(String, String)] = [])
         async throws -> HTTPClientResponse
@@ -42,7 +43,7 @@ struct EdgeFixture: Sendable {
             certificates: certificates,
             origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) },
             configure: configure
-        ) { _, ports, server in
+        ) { registry, ports, server in
             try await body(
                 EdgeFixture(
                     alpineDomain: alpineDomain,
@@ -50,7 +51,8 @@ struct EdgeFixture: Sendable {
                     client: client,
                     ports: ports,
                     server: server,
-                    caPath: certificates.caPath
+                    caPath: certificates.caPath,
+                    registry: registry
                 )
             )
         }

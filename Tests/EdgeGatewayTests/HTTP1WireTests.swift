@@ -56,6 +56,33 @@ import TestSupport
     }
 }
 
+/// A connection remembers the Host it resolved only while the tenant directory stays the same.
+@Suite struct ResolvedHostTests {
+    @Test func removedTenantIsRefusedOnAnOpenConnection() async throws {
+        let origin = try await HTTP1WireTests.pages()
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let host = edge.alpineDomain
+            let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath)
+            try await connection.send("GET /a HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+            while !String(buffer: connection.receivedBytes).hasSuffix("page /a") { try await Task.sleep(for: .milliseconds(5)) }
+            // The platform removes the storefront: only the other tenant is left.
+            edge.registry.update([TenantDirectoryEntry(domain: HostName(normalising: edge.harborDomain)!, tenantID: EdgeFixture.harbor)])
+            try await connection.send("GET /a HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+            var waited = 0
+            while !String(buffer: connection.receivedBytes).contains("421"), waited < 5_000 {
+                try await Task.sleep(for: .milliseconds(5))
+                waited += 5
+            }
+            let text = String(buffer: connection.receivedBytes)
+            #expect(text.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(text.contains("HTTP/1.1 421 Misdirected Request"))
+            #expect(origin.requestCount == 1)
+            await connection.close()
+        }
+    }
+}
+
 @Suite struct HTTP1PipelinedErrorTests {
     /// A malformed request behind valid pipelined ones: the valid ones are answered first, then 400.
     @Test func malformedAfterValidRequests() async throws {

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The hot hit path, side by side: our edge and nginx proxy_cache (Debian package) serving the same cached
+# product page of the dev stack over TLS, on this machine. `deploy/dev up` first (release build).
+#
+#   benchmarks/hit-path.sh [rounds] [seconds] [connections]
+#
+# nginx gets the dev stack's certificate for the first demo domain, the same two origins (keep-alive
+# upstreams), proxy_cache with proxy_cache_lock and use_stale updating, access log off, one worker per core
+# (`worker_processes auto`) like the edge's one event loop per core. Rounds alternate edge and nginx, each a
+# `wrk -t2 -c<connections> -d<seconds>s --latency` over TLS HTTP/1.1 keep-alive, plus `h2load` over HTTP/2.
+# Also measured: server CPU time per request (from /proc, all worker processes/threads), which is much less
+# sensitive to a noisy neighbour than requests/s. Prints every run and the medians and ratios (ours / nginx).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+rounds=${1:-5}
+seconds=${2:-8}
+connections=${3:-64}
+state=$root/.state
+domain=${DOMAIN:-alpine-outfitters.test}
+path=${TARGET_PATH:-/products/product-1}
+edge_port=${EDGE_HTTPS_PORT:-8443}
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v h2load >/dev/null || missing+=(nghttp2-client)
+command -v nginx >/dev/null || missing+=(nginx-light)
+command -v bc >/dev/null || missing+=(bc)
+if [ ${#missing[@]} -gt 0 ]; then apt-get install -y -qq "${missing[@]}" >/dev/null; fi
+[ -f "$state/edge.pid" ] && kill -0 "$(cat "$state/edge.pid")" 2>/dev/null || { echo "run deploy/dev up first" >&2; exit 1; }
+
+work=$(mktemp -d)
+chmod 755 "$work"  # nginx workers (www-data) write the cache here
+nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$work/nginx.conf" <<EOF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    proxy_cache_path $work/cache keys_zone=edge:64m max_size=256m;
+    upstream origins { server 127.0.0.1:8081; server 127.0.0.1:8082; keepalive 64; }
+    server {
+        listen 127.0.0.1:$nginx_port ssl;
+        http2 on;
+        server_name $domain;
+        ssl_certificate $state/certs/$domain/tls.crt;
+        ssl_certificate_key $state/certs/$domain/tls.key;
+        location / {
+            proxy_cache edge;
+            proxy_cache_lock on;
+            proxy_cache_use_stale updating;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_pass http://origins;
+            add_header X-Cache \$upstream_cache_status;
+        }
+    }
+}
+EOF
+# nginx 1.22 (Debian 12) has no `http2 on;`: use the listen parameter there.
+if ! nginx -t -c "$work/nginx.conf" >/dev/null 2>&1; then
+  sed -i -e '/http2 on;/d' -e "s/listen 127.0.0.1:$nginx_port ssl;/listen 127.0.0.1:$nginx_port ssl http2;/" "$work/nginx.conf"
+fi
+nginx -c "$work/nginx.conf"
+trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; sleep 0.3; rm -rf "$work"' EXIT
+sleep 0.5
+
+url() { echo "https://$domain:$1$path"; }
+for port in "$edge_port" "$nginx_port"; do
+  for _ in 1 2 3; do curl -fsS -o /dev/null --cacert "$state/certs/ca.crt" --resolve "$domain:$port:127.0.0.1" "$(url "$port")"; done
+done
+edge_pids=$(cat "$state/edge.pid")
+nginx_pids=$(pgrep -f "nginx: worker process" -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
+cpu_ticks() { local t=0; for p in $1; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
+hz=$(getconf CLK_TCK)
+lua=$work/host.lua
+echo "wrk.headers[\"Host\"] = \"$domain\"" > "$lua"
+
+# One wrk run: prints "rps p99_ms cpu_us_per_request".
+run_wrk() {
+  local port=$1 pids=$2 before after out rps p99 total
+  before=$(cpu_ticks "$pids")
+  # wrk connects to 127.0.0.1 but sends SNI and Host for the storefront domain via the URL: resolve it.
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$lua" "https://$domain:$port$path" 2>&1)
+  after=$(cpu_ticks "$pids")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  total=$(echo "$out" | awk '/requests in/ {print $1}')
+  p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}')
+  echo "$rps $p99 $(echo "scale=2; ($after - $before) * 1000000 / $hz / $total" | bc)"
+}
+
+# One h2load HTTP/2 run (64 connections, 10 streams each): prints "rps".
+run_h2() {
+  h2load -n 200000 -c "$connections" -m 10 -t 2 --connect-to="127.0.0.1:$1" "$(url "$1")" 2>&1 |
+    awk '/^finished in/ {gsub(",",""); print $4}'
+}
+
+grep -q " $domain\$" /etc/hosts || echo "127.0.0.1 $domain" >> /etc/hosts
+declare -a e_rps e_p99 e_cpu n_rps n_p99 n_cpu e_h2 n_h2
+echo "round  server  req/s  p99(ms)  cpu(us/req)  h2 req/s"
+for r in $(seq 1 "$rounds"); do
+  read -r a b c < <(run_wrk "$edge_port" "$edge_pids"); e_rps+=("$a"); e_p99+=("$b"); e_cpu+=("$c")
+  h=$(run_h2 "$edge_port"); e_h2+=("$h")
+  echo "$r      edge    $a  $b  $c  $h"
+  read -r a b c < <(run_wrk "$nginx_port" "$nginx_pids"); n_rps+=("$a"); n_p99+=("$b"); n_cpu+=("$c")
+  h=$(run_h2 "$nginx_port"); n_h2+=("$h")
+  echo "$r      nginx   $a  $b  $c  $h"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+me=$(median "${e_rps[@]}"); mn=$(median "${n_rps[@]}")
+pe=$(median "${e_p99[@]}"); pn=$(median "${n_p99[@]}")
+ce=$(median "${e_cpu[@]}"); cn=$(median "${n_cpu[@]}")
+he=$(median "${e_h2[@]}"); hn=$(median "${n_h2[@]}")
+echo
+echo "medians over $rounds rounds (TLS, HTTP/1.1 keep-alive, wrk -t2 -c$connections -d${seconds}s; HTTP/2 h2load -c$connections -m10):"
+echo "  edge : $me req/s, p99 $pe ms, $ce us CPU/request, HTTP/2 $he req/s"
+echo "  nginx: $mn req/s, p99 $pn ms, $cn us CPU/request, HTTP/2 $hn req/s"
+echo "  ours/nginx: req/s $(echo "scale=2; $me / $mn" | bc), p99 $(echo "scale=2; $pe / $pn" | bc) (lower is better), CPU/request $(echo "scale=2; $ce / $cn" | bc) (lower is better), HTTP/2 req/s $(echo "scale=2; $he / $hn" | bc)"
+echo "machine: $(nproc) cores, $(awk '/model name/ {$1=$2=$3=""; print; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -r); nginx $(nginx -v 2>&1 | sed 's/.*\///')"
