@@ -96,8 +96,21 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (part, state) {
-        case (.head(let head), .idle):
-            state = .receiving(head, nil)
+        case (.head(var head), .idle):
+            let hosts = head.headers["host"]
+            switch RequestHygiene.check(
+                target: head.uri,
+                isHTTP10: head.version == .http1_0,
+                transferEncoding: head.headers["transfer-encoding"],
+                host: hosts.count == 1 ? hosts[0] : nil
+            ) {
+            case .success(let target):
+                head.uri = target
+                state = .receiving(head, nil)
+            case .failure(let refusal):
+                state = .discarding
+                respondSynthetic(context: context, head: head, status: .badRequest, message: refusal.message, close: true)
+            }
         case (.body(var part), .receiving(let head, var body)):
             if (body?.readableBytes ?? 0) + part.readableBytes > runtime.configuration.maximumRequestBodySize {
                 state = .discarding
