@@ -20,6 +20,8 @@ public struct EdgeConfiguration: Sendable {
     public var maximumStoredObjectSize = 8 * 1024 * 1024
     /// Request bodies larger than this are refused with 413.
     public var maximumRequestBodySize = 1024 * 1024
+    /// Request line, header and timeout limits of the HTTP/1 front door.
+    public var limits = FrontDoorLimits()
     /// Query parameters dropped from cache keys and origin requests (names, or prefixes ending in `*`).
     public var trackingParameters = RequestTarget.defaultTrackingParameters
     /// How long an expired response with a validator stays stored, to be revalidated (`If-None-Match`)

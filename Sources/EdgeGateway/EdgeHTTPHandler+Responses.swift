@@ -121,6 +121,7 @@ extension EdgeHTTPHandler {
             done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else if case .responding = state {
             state = .idle
+            requestGuard?.responseSent()
             drainPending(context: context)
         }
     }

@@ -31,18 +31,22 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Pipelined request parts that arrived while a response was still being produced (raw HTTP/1 only).
     private var pending = CircularBuffer<HTTPServerRequestPart>()
     private var draining = false
-    /// The decoder failed on a later pipelined request: answer 400 once the earlier ones are answered.
-    private var malformedAfterPending = false
+    /// The decoder failed on a later pipelined request: answer 400 (431 for header limits) once the earlier
+    /// ones are answered.
+    private var malformedAfterPending: HTTPResponseStatus?
+    /// The HTTP/1 connection's guard (timeouts, request line), told where each request is.
+    let requestGuard: RequestGuard?
     /// A large origin response being relayed (not buffered); cancelled if the client goes away.
     var activeStream: UpstreamBodyStream?
     /// The last `Host` value this connection resolved, with the directory generation it was resolved in:
     /// keep-alive requests with the same Host skip normalisation and the directory lookup.
     private var resolvedHost: (raw: String, generation: Int, tenant: TenantID, settings: TenantEdgeSettings)?
 
-    init(runtime: EdgeRuntime, connectionTenant: TenantID, rawHTTP1: Bool = false) {
+    init(runtime: EdgeRuntime, connectionTenant: TenantID, rawHTTP1: Bool = false, requestGuard: RequestGuard? = nil) {
         self.runtime = runtime
         self.connectionTenant = connectionTenant
         self.rawHTTP1 = rawHTTP1
+        self.requestGuard = requestGuard
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -67,17 +71,19 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
+        let status: HTTPResponseStatus = (error as? HTTPParserError) == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
         if case .responding = state {
-            malformedAfterPending = true
+            malformedAfterPending = status
             return
         }
-        respondMalformed(context: context)
+        respondMalformed(context: context, status: status)
     }
 
-    /// A malformed request: 400 and close, never forwarded (what HTTPServerProtocolErrorHandler does).
-    private func respondMalformed(context: ChannelHandlerContext) {
+    /// A malformed request: 400 (431 past the header limits) and close, never forwarded.
+    private func respondMalformed(context: ChannelHandlerContext, status: HTTPResponseStatus) {
         var buffer = context.channel.allocator.buffer(capacity: 96)
-        buffer.writeStaticString("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        HTTP1ResponseSerializer.writeStatusLine(version: .http1_1, status: status, into: &buffer)
+        buffer.writeStaticString("content-length: 0\r\nconnection: close\r\n\r\n")
         state = .discarding
         context.writeAndFlush(NIOAny(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
@@ -91,7 +97,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if case .discarding = state { return }
             process(pending.removeFirst(), context: context)
         }
-        if malformedAfterPending, case .idle = state { respondMalformed(context: context) }
+        if let status = malformedAfterPending, case .idle = state { respondMalformed(context: context, status: status) }
     }
 
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -107,6 +113,10 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success(let target):
                 head.uri = target
                 state = .receiving(head, nil)
+                requestGuard?.headReceived(
+                    expectsBody: head.headers.contains(name: "transfer-encoding")
+                        || (head.headers.first(name: "content-length").flatMap(Int.init) ?? 0) > 0
+                )
             case .failure(let refusal):
                 state = .discarding
                 respondSynthetic(context: context, head: head, status: .badRequest, message: refusal.message, close: true)
@@ -121,6 +131,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .receiving(head, body)
         case (.end, .receiving(let head, let body)):
             state = .responding
+            requestGuard?.requestReceived()
             handle(context: context, head: head, body: body)
         case (_, .discarding):
             break

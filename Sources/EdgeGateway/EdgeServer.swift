@@ -175,9 +175,14 @@ public final class EdgeServer: Sendable {
             },
             http1ChannelConfigurator: { connection in
                 connection.eventLoop.makeCompletedFuture {
-                    try connection.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    let limits = runtime.configuration.limits
+                    let requestGuard = RequestGuard(limits: limits)
+                    try connection.pipeline.syncOperations.addHandler(requestGuard)
                     try connection.pipeline.syncOperations.addHandler(
-                        EdgeHTTPHandler(runtime: runtime, connectionTenant: tenant, rawHTTP1: true)
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits.decoderLimits))
+                    )
+                    try connection.pipeline.syncOperations.addHandler(
+                        EdgeHTTPHandler(runtime: runtime, connectionTenant: tenant, rawHTTP1: true, requestGuard: requestGuard)
                     )
                 }
             }
