@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOSSL
 import Shared
+import ServiceLifecycle
 import Synchronization
 
 /// The edge's live view of tenants: the directory snapshot and one TLS context per storefront domain.
@@ -12,15 +13,24 @@ import Synchronization
 /// every request (Host check). Readers hold the lock only to copy a reference.
 public final class TenantRegistry: Sendable {
     struct Table: Sendable {
+        var entries: [TenantDirectoryEntry] = []
         var snapshot = TenantDirectorySnapshot()
         var contexts: [HostName: NIOSSLContext] = [:]
         var certificateStamps: [HostName: CertificateStamp] = [:]
     }
 
     /// Identifies the certificate files a context was built from, so unchanged files are not reloaded.
+    /// Taken through symbolic links: a Kubernetes secret mount swaps a `..data` link when it renews.
     struct CertificateStamp: Equatable, Sendable {
-        var certificateModified: Date
-        var keyModified: Date
+        var certificate: FileStamp
+        var key: FileStamp
+    }
+
+    struct FileStamp: Equatable, Sendable {
+        var path: String
+        var modified: Date
+        var size: Int
+        var inode: Int
     }
 
     private let table = NIOLockedValueBox(Table())
@@ -65,7 +75,7 @@ public final class TenantRegistry: Sendable {
     /// - Parameter entries: every storefront the tenant source lists.
     public func update(_ entries: [TenantDirectoryEntry]) {
         let previous = table.withLockedValue { $0 }
-        var next = Table(snapshot: TenantDirectorySnapshot(entries))
+        var next = Table(entries: entries, snapshot: TenantDirectorySnapshot(entries))
         if let certificateDirectory {
             for entry in entries {
                 let domain = entry.domain
@@ -91,6 +101,12 @@ public final class TenantRegistry: Sendable {
             }
         }
         let changed = previous.snapshot != next.snapshot
+        for (domain, stamp) in next.certificateStamps where previous.certificateStamps[domain] != stamp {
+            logger.info(
+                previous.certificateStamps[domain] == nil ? "certificate loaded" : "certificate reloaded",
+                metadata: ["domain": "\(domain)"]
+            )
+        }
         table.withLockedValue { $0 = next }
         if changed {
             generationCounter.add(1, ordering: .releasing)
@@ -101,20 +117,68 @@ public final class TenantRegistry: Sendable {
         }
     }
 
-    private static func stamp(folder: String) -> CertificateStamp? {
-        let files = FileManager.default
-        guard let cert = try? files.attributesOfItem(atPath: "\(folder)/tls.crt")[.modificationDate] as? Date,
-            let key = try? files.attributesOfItem(atPath: "\(folder)/tls.key")[.modificationDate] as? Date
-        else { return nil }
-        return CertificateStamp(certificateModified: cert, keyModified: key)
+    /// Loads certificates that appeared or changed on disk since the last look, for the current directory.
+    /// New connections get the new certificate; open connections keep theirs.
+    public func reloadCertificates() {
+        update(table.withLockedValue { $0.entries })
     }
+
+    private static func stamp(folder: String) -> CertificateStamp? {
+        guard let certificate = fileStamp("\(folder)/tls.crt"), let key = fileStamp("\(folder)/tls.key") else { return nil }
+        return CertificateStamp(certificate: certificate, key: key)
+    }
+
+    private static func fileStamp(_ path: String) -> FileStamp? {
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: resolved),
+            let modified = attributes[.modificationDate] as? Date
+        else { return nil }
+        return FileStamp(
+            path: resolved,
+            modified: modified,
+            size: (attributes[.size] as? NSNumber)?.intValue ?? 0,
+            inode: (attributes[.systemFileNumber] as? NSNumber)?.intValue ?? 0
+        )
+    }
+
+    /// TLS 1.2 and 1.3 only; for TLS 1.2 only forward-secret AEAD suites (ECDHE with AES-GCM or
+    /// ChaCha20-Poly1305); TLS 1.3 suites are all AEAD.
+    static let cipherSuites: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        .TLS_AES_128_GCM_SHA256, .TLS_AES_256_GCM_SHA384, .TLS_CHACHA20_POLY1305_SHA256,
+    ]
 
     private static func makeContext(folder: String) throws -> NIOSSLContext {
         let chain = try NIOSSLCertificate.fromPEMFile("\(folder)/tls.crt").map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: "\(folder)/tls.key", format: .pem)
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
+        configuration.maximumTLSVersion = .tlsv13
+        configuration.cipherSuiteValues = cipherSuites
         configuration.applicationProtocols = ["h2", "http/1.1"]
         return try NIOSSLContext(configuration: configuration)
+    }
+}
+
+/// Polls the certificate directory and loads new or renewed certificates (cert-manager renews by swapping
+/// files under a secret mount; there is nothing to restart).
+public struct CertificateWatchService: Service {
+    let registry: TenantRegistry
+    let interval: Duration
+
+    public init(registry: TenantRegistry, interval: Duration = .seconds(2)) {
+        self.registry = registry
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: interval) } catch { return }
+                registry.reloadCertificates()
+            }
+        }
     }
 }

@@ -29,6 +29,8 @@ struct EdgeCommand: AsyncParsableCommand {
     var certDir = env("EDGE_CERT_DIR", ".state/certs")
     @Option(help: "Seconds between full tenant refreshes (env EDGE_TENANT_REFRESH).")
     var tenantRefresh = Int(env("EDGE_TENANT_REFRESH", "5"))!
+    @Option(help: "Seconds between looks for new or renewed certificates (env EDGE_CERT_RELOAD).")
+    var certReload = Int(env("EDGE_CERT_RELOAD", "2"))!
     @Option(help: "Cache budget in MiB (env EDGE_CACHE_MB).") var cacheMB = Int(env("EDGE_CACHE_MB", "256"))!
     @Option(help: "Event loop threads; 0 means one per core (env EDGE_THREADS).") var threads = Int(env("EDGE_THREADS", "0"))!
     @Option(help: "Admin listener port for /health and the purge API; 0 disables it (env EDGE_ADMIN_PORT).")
@@ -72,7 +74,10 @@ struct EdgeCommand: AsyncParsableCommand {
         )
         await refresher.refreshOnce()
         let server = try EdgeServer(configuration: configuration, registry: registry, group: eventLoops, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: refresher)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: refresher),
+            .init(service: CertificateWatchService(registry: registry, interval: .seconds(certReload))),
+        ]
         if redis != "off" {
             guard let endpoint = HTTPEndpoint(parsing: redis) else { throw ValidationError("invalid --redis '\(redis)'") }
             services.append(.init(service: TenantEventsService(host: endpoint.host, port: endpoint.port, refresher: refresher, logger: logger)))
