@@ -246,10 +246,6 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         storeAs key: CacheKey?,
         stale: (hit: CacheStore<CachedResponse>.Hit, servableOnError: Bool)? = nil
     ) {
-        guard let origin = runtime.selectOrigin() else {
-            failed(context: context, head: head, tenant: tenant, key: key, stale: stale, status: .badGateway, message: "no origin configured")
-            return
-        }
         let upstream = runtime.upstreamHead(
             for: head,
             tenant: tenant,
@@ -258,16 +254,15 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             revalidating: stale?.hit.payload
         )
         let deadline = NIODeadline.now() + runtime.configuration.originTimeout
-        let future = runtime.client.execute(
+        let future = runtime.sendToOrigin(
             upstream,
             body: body,
-            to: origin,
             on: context.eventLoop,
             deadline: deadline,
             streamAbove: runtime.configuration.maximumStoredObjectSize
         )
         future.assumeIsolated().whenComplete { result in
-            switch result {
+            switch result.map(\.0) {
             case .success(let response) where response.head.status.code >= 500 && stale?.servableOnError == true:
                 // RFC 5861 stale-if-error: a 5xx from the origin, a stale copy allowed: serve the copy.
                 response.stream?.cancel()
@@ -275,11 +270,9 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success(let response):
                 self.received(context: context, request: head, response: response, tenant: tenant, key: key, stale: stale?.hit)
             case .failure(let error):
-                self.runtime.logger.warning(
-                    "origin request failed",
-                    metadata: ["tenant": "\(tenant)", "origin": "\(origin)", "error": "\(error)"]
-                )
+                self.runtime.logger.warning("origin request failed", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
                 let timedOut = (error as? HTTPClientError) == .timeout
+                let noOrigin = (error as? OriginPoolError) == .noUsableOrigin
                 self.failed(
                     context: context,
                     head: head,
@@ -287,7 +280,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     key: key,
                     stale: stale,
                     status: timedOut ? .gatewayTimeout : .badGateway,
-                    message: timedOut ? "origin timed out" : "origin unavailable"
+                    message: timedOut ? "origin timed out" : noOrigin ? "no healthy origin" : "origin unavailable"
                 )
             }
         }

@@ -155,13 +155,9 @@ extension EdgeRuntime {
         clientAddress: String,
         on eventLoop: any EventLoop
     ) {
-        guard let origin = selectOrigin() else {
-            wakeWaiters(key, .response(stale.payload, initialAge: stale.initialAge, receivedAt: stale.storedAt))
-            return
-        }
         let upstream = upstreamHead(for: request, tenant: tenant, clientAddress: clientAddress, cacheFill: true, revalidating: stale.payload)
-        client.execute(upstream, to: origin, on: eventLoop, deadline: .now() + configuration.originTimeout).whenComplete { result in
-            switch result {
+        sendToOrigin(upstream, body: nil, on: eventLoop, deadline: .now() + configuration.originTimeout).whenComplete { result in
+            switch result.map(\.0) {
             case .success(let response) where response.head.status.code < 500:
                 switch self.admit(response, request: request, tenant: tenant, key: key, stale: stale) {
                 case .serve(_, _, true, _, true):

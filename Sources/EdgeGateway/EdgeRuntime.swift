@@ -15,7 +15,7 @@ final class EdgeRuntime: Sendable {
     let varyIndex = VaryIndex()
     let client: HTTP1Client
     let logger: Logger
-    private let nextOrigin = Atomic<Int>(0)
+    let pool: OriginPool
 
     init(configuration: EdgeConfiguration, registry: TenantRegistry, client: HTTP1Client, logger: Logger) {
         self.configuration = configuration
@@ -23,14 +23,7 @@ final class EdgeRuntime: Sendable {
         self.cache = CacheStore(byteBudget: configuration.cacheByteBudget)
         self.client = client
         self.logger = logger
-    }
-
-    /// The next origin in round-robin order (least-outstanding balancing comes with the origin pool work).
-    func selectOrigin() -> HTTPEndpoint? {
-        let origins = configuration.origins
-        guard !origins.isEmpty else { return nil }
-        let index = nextOrigin.wrappingAdd(1, ordering: .relaxed).oldValue
-        return origins[(index % origins.count + origins.count) % origins.count]
+        self.pool = OriginPool(endpoints: configuration.origins)
     }
 
     /// Resumes every request waiting on `key`'s fetch, each on its own event loop.

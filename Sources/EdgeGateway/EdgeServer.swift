@@ -84,8 +84,26 @@ public final class EdgeServer: Sendable {
             }
         }
         text += "# TYPE storefront_edge_coalesced_waiters gauge\nstorefront_edge_coalesced_waiters \(runtime.coalescer.waiting)\n"
+        let now = EdgeRuntime.now()
+        let members = runtime.pool.members
+        text += "# TYPE storefront_edge_origin_up gauge\n"
+        for member in members {
+            text += "storefront_edge_origin_up{origin=\"\(member.endpoint)\"} \(member.healthy && member.ejectedUntil <= now ? 1 : 0)\n"
+        }
+        text += "# TYPE storefront_edge_origin_outstanding gauge\n"
+        for member in members { text += "storefront_edge_origin_outstanding{origin=\"\(member.endpoint)\"} \(member.outstanding)\n" }
+        text += "# TYPE storefront_edge_origin_requests_total counter\n"
+        for member in members { text += "storefront_edge_origin_requests_total{origin=\"\(member.endpoint)\"} \(member.requests)\n" }
+        text += "# TYPE storefront_edge_origin_ejections_total counter\n"
+        for member in members { text += "storefront_edge_origin_ejections_total{origin=\"\(member.endpoint)\"} \(member.ejections)\n" }
         return text
     }
+
+    /// The origin instances misses go to (changeable at runtime).
+    public var originPool: OriginPool { runtime.pool }
+
+    /// The HTTP/1 client the edge reaches origins with (for health probes).
+    public var originClient: HTTP1Client { runtime.client }
 
     /// How many objects of `tenant` the cache holds now.
     public func cachedObjects(of tenant: TenantID) -> Int {

@@ -36,7 +36,7 @@ public struct OriginTenantSource: TenantSource {
     public enum Failure: Error { case status(Int) }
 
     let client: HTTP1Client
-    let endpoints: [HTTPEndpoint]
+    let currentEndpoints: @Sendable () -> [HTTPEndpoint]
     let token: String
     let eventLoop: any EventLoop
 
@@ -46,15 +46,20 @@ public struct OriginTenantSource: TenantSource {
     ///   - token: the internal API token.
     ///   - eventLoop: where requests run.
     public init(client: HTTP1Client, endpoints: [HTTPEndpoint], token: String, eventLoop: any EventLoop) {
+        self.init(client: client, pool: { endpoints }, token: token, eventLoop: eventLoop)
+    }
+
+    /// - Parameter pool: the origin instances as they are at each fetch (the live origin pool).
+    public init(client: HTTP1Client, pool: @escaping @Sendable () -> [HTTPEndpoint], token: String, eventLoop: any EventLoop) {
         self.client = client
-        self.endpoints = endpoints
+        self.currentEndpoints = pool
         self.token = token
         self.eventLoop = eventLoop
     }
 
     public func fetchTenants() async throws -> [TenantDirectoryEntry] {
         var lastError: any Error = Failure.status(0)
-        for endpoint in endpoints {
+        for endpoint in currentEndpoints() {
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/internal/tenants")
             head.headers.add(name: "host", value: endpoint.host)
             head.headers.add(name: StorefrontHeader.internalToken, value: token)

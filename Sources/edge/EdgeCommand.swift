@@ -19,7 +19,7 @@ struct EdgeCommand: AsyncParsableCommand {
     var httpPort = Int(env("EDGE_HTTP_PORT", "8080"))!
     @Option(help: "HTTPS port clients use, for redirects; 0 means --https-port (env EDGE_PUBLIC_HTTPS_PORT).")
     var publicHTTPSPort = Int(env("EDGE_PUBLIC_HTTPS_PORT", "0"))!
-    @Option(help: "Origins as host:port, comma separated (env EDGE_ORIGINS).")
+    @Option(help: "Origins: host:port,... or file:<path> (host:port lines, re-read every 2 s) or dns:<name>:<port> (every address of the name, re-resolved every 2 s) (env EDGE_ORIGINS).")
     var origins = env("EDGE_ORIGINS", "127.0.0.1:8081,127.0.0.1:8082")
     @Option(help: "Tenant source: 'origin' (the origins' /internal/tenants) or a JSON file path (env EDGE_TENANTS).")
     var tenants = env("EDGE_TENANTS", "origin")
@@ -44,7 +44,18 @@ struct EdgeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "edge")
         logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
-        let endpoints = origins.split(separator: ",").compactMap { HTTPEndpoint(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        var discovery: OriginDiscoveryService.Source?
+        if origins.hasPrefix("file:") {
+            discovery = .file(String(origins.dropFirst(5)))
+        } else if origins.hasPrefix("dns:"), let target = HTTPEndpoint(parsing: origins.dropFirst(4)) {
+            discovery = .dns(host: target.host, port: target.port)
+        }
+        var endpoints = origins.split(separator: ",").compactMap { HTTPEndpoint(parsing: $0.trimmingCharacters(in: .whitespaces)) }
+        if let discovery {
+            let probe = OriginPool(endpoints: [])
+            OriginDiscoveryService(pool: probe, source: discovery, logger: logger).refreshOnce()
+            endpoints = probe.endpoints
+        }
         guard !endpoints.isEmpty else { throw ValidationError("no valid origin in '\(origins)'") }
 
         var configuration = EdgeConfiguration(origins: endpoints)
@@ -57,11 +68,13 @@ struct EdgeCommand: AsyncParsableCommand {
         let eventLoops: MultiThreadedEventLoopGroup =
             threads > 0 ? MultiThreadedEventLoopGroup(numberOfThreads: threads) : .singleton
         let registry = TenantRegistry(certificateDirectory: certDir, logger: logger)
+        let server = try EdgeServer(configuration: configuration, registry: registry, group: eventLoops, logger: logger)
+        let pool = server.originPool
         let source: any TenantSource =
             tenants == "origin"
             ? OriginTenantSource(
                 client: try HTTP1Client(group: eventLoops),
-                endpoints: endpoints,
+                pool: { [pool] in pool.endpoints },
                 token: internalToken,
                 eventLoop: eventLoops.next()
             )
@@ -73,15 +86,18 @@ struct EdgeCommand: AsyncParsableCommand {
             logger: logger
         )
         await refresher.refreshOnce()
-        let server = try EdgeServer(configuration: configuration, registry: registry, group: eventLoops, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: refresher),
+            .init(service: OriginHealthService(pool: pool, client: server.originClient, eventLoop: eventLoops.next(), logger: logger)),
             .init(service: CertificateWatchService(registry: registry, interval: .seconds(certReload))),
         ]
         if redis != "off" {
             guard let endpoint = HTTPEndpoint(parsing: redis) else { throw ValidationError("invalid --redis '\(redis)'") }
             services.append(.init(service: TenantEventsService(host: endpoint.host, port: endpoint.port, refresher: refresher, logger: logger)))
             services.append(.init(service: PurgeEventsService(host: endpoint.host, port: endpoint.port, server: server, logger: logger)))
+        }
+        if let discovery {
+            services.append(.init(service: OriginDiscoveryService(pool: pool, source: discovery, logger: logger)))
         }
         services.append(.init(service: EdgeService(server: server)))
         var admin: (any Channel)?
