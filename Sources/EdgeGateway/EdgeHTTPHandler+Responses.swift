@@ -65,7 +65,7 @@ extension EdgeHTTPHandler {
             contentLength = nil
         }
         if request.method == .HEAD { body = nil }
-        let keepAlive = request.isKeepAlive
+        let keepAlive = request.isKeepAlive && !(quiescing && pending.isEmpty)
         let bodyBytes = body?.readableBytes ?? 0
         var head = context.channel.allocator.buffer(
             capacity: response.serializedFields.readableBytes + 128 + (bodyBytes <= Self.coalescedBodyLimit ? bodyBytes : 0)
@@ -116,7 +116,7 @@ extension EdgeHTTPHandler {
     }
 
     func completed(context: ChannelHandlerContext, done: EventLoopFuture<Void>, close: Bool) {
-        if close {
+        if close || (rawHTTP1 && quiescing && pending.isEmpty) {
             state = .discarding
             done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else if case .responding = state {
@@ -138,7 +138,7 @@ extension EdgeHTTPHandler {
         head.headers.add(name: "content-type", value: "text/plain; charset=utf-8")
         head.headers.add(name: "content-length", value: String(body.readableBytes))
         head.headers.add(name: "cache-control", value: "no-store")
-        let close = close || !request.isKeepAlive
+        let close = close || !request.isKeepAlive || (rawHTTP1 && quiescing && pending.isEmpty)
         if close { head.headers.add(name: "connection", value: "close") }
         finish(context: context, head: head, body: request.method == .HEAD ? nil : body, close: close)
     }

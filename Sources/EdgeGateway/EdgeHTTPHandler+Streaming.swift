@@ -40,7 +40,7 @@ extension EdgeHTTPHandler {
         for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
         head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: CacheStatistics.Outcome.pass.header)
         let hasLength = head.headers.contains(name: "content-length")
-        var keepAlive = request.isKeepAlive
+        var keepAlive = request.isKeepAlive && !(rawHTTP1 && quiescing && pending.isEmpty)
 
         let noBody = request.method == .HEAD || head.status == .notModified || head.status == .noContent
         if noBody || (request.method == .GET

@@ -29,13 +29,15 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// response parts for the HTTP/2 codec.
     let rawHTTP1: Bool
     /// Pipelined request parts that arrived while a response was still being produced (raw HTTP/1 only).
-    private var pending = CircularBuffer<HTTPServerRequestPart>()
+    var pending = CircularBuffer<HTTPServerRequestPart>()
     private var draining = false
     /// The decoder failed on a later pipelined request: answer 400 (431 for header limits) once the earlier
     /// ones are answered.
     private var malformedAfterPending: HTTPResponseStatus?
     /// The HTTP/1 connection's guard (timeouts, request line), told where each request is.
     let requestGuard: RequestGuard?
+    /// The edge is draining: the current response is the connection's last.
+    var quiescing = false
     /// A large origin response being relayed (not buffered); cancelled if the client goes away.
     var activeStream: UpstreamBodyStream?
     /// The last `Host` value this connection resolved, with the directory generation it was resolved in:
@@ -58,6 +60,17 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         process(part, context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // HTTP/2 streams finish on their own; the connection's drain handler closes it.
+        guard rawHTTP1 else { return }
+        quiescing = true
+        if case .idle = state, pending.isEmpty { context.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -1,6 +1,7 @@
 import EdgeCore
 import Logging
 import NIOCore
+import NIOExtras
 import NIOHTTP1
 import NIOHTTP2
 import NIOPosix
@@ -8,6 +9,7 @@ import NIOSSL
 import NIOTLS
 import ServiceLifecycle
 import Shared
+import Synchronization
 
 /// The edge's public listeners: HTTPS (certificate chosen by SNI, HTTP/2 or HTTP/1.1 by ALPN) and plain HTTP
 /// (redirects to HTTPS).
@@ -24,6 +26,7 @@ public final class EdgeServer: Sendable {
 
     private let runtime: EdgeRuntime
     private let group: any EventLoopGroup
+    private let started = Mutex<Listeners?>(nil)
 
     /// - Parameters:
     ///   - configuration: listeners, origins, cache budget.
@@ -99,6 +102,13 @@ public final class EdgeServer: Sendable {
         return text
     }
 
+    /// Drains the started listeners (see ``Listeners/drain(timeout:)``); `false` if not started or timed out.
+    @discardableResult
+    public func drain(timeout: TimeAmount = .seconds(25)) async -> Bool {
+        guard let listeners = started.withLock({ $0 }) else { return false }
+        return await listeners.drain(timeout: timeout)
+    }
+
     /// The origin instances misses go to (changeable at runtime).
     public var originPool: OriginPool { runtime.pool }
 
@@ -133,7 +143,13 @@ public final class EdgeServer: Sendable {
     public func start() async throws -> Listeners {
         let runtime = self.runtime
         let configuration = runtime.configuration
+        let quiescing = ServerQuiescingHelper(group: group)
         let https = try await ServerBootstrap(group: group)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -152,6 +168,11 @@ public final class EdgeServer: Sendable {
             let registry = runtime.registry
             let publicPort = configuration.publicHTTPSPort ?? httpsPort
             http = try await ServerBootstrap(group: group)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                    }
+                }
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -165,7 +186,9 @@ public final class EdgeServer: Sendable {
             "edge listening",
             metadata: ["https": "\(httpsPort)", "http": "\(http?.localAddress?.port.map(String.init) ?? "off")"]
         )
-        return Listeners(https: https, http: http)
+        let listeners = Listeners(https: https, http: http, quiescing: quiescing, logger: runtime.logger)
+        started.withLock { $0 = listeners }
+        return listeners
     }
 
     private static func sniResolved(_ result: SNIResult, channel: Channel, runtime: EdgeRuntime) -> EventLoopFuture<Void> {
@@ -189,7 +212,9 @@ public final class EdgeServer: Sendable {
                         try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                         try stream.pipeline.syncOperations.addHandler(EdgeHTTPHandler(runtime: runtime, connectionTenant: tenant))
                     }
-                }.map { _ in }
+                }.flatMapThrowing { multiplexer in
+                    try connection.pipeline.syncOperations.addHandler(HTTP2DrainHandler(), position: .before(multiplexer))
+                }
             },
             http1ChannelConfigurator: { connection in
                 connection.eventLoop.makeCompletedFuture {
@@ -211,16 +236,40 @@ public final class EdgeServer: Sendable {
     public struct Listeners: Sendable {
         let https: Channel
         let http: Channel?
+        let quiescing: ServerQuiescingHelper
+        let logger: Logger
 
         /// The bound ports.
         public var ports: BoundPorts {
             BoundPorts(https: https.localAddress?.port ?? 0, http: http?.localAddress?.port)
         }
 
-        /// Stops accepting connections.
+        /// Stops accepting connections (open connections are left alone; see ``drain(timeout:)``).
         public func close() async {
             try? await https.close()
             try? await http?.close()
+        }
+
+        /// Graceful shutdown: stop accepting, let every request in flight finish, close HTTP/1 keep-alive
+        /// connections after their current response (`Connection: close`) or at once when idle, send HTTP/2
+        /// clients GOAWAY and close when their streams are done. Returns when every connection is closed, or
+        /// after `timeout` (connections still open then are cut).
+        /// - Returns: whether every connection closed within the timeout.
+        @discardableResult
+        public func drain(timeout: TimeAmount = .seconds(25)) async -> Bool {
+            let loop = https.eventLoop
+            let done = loop.makePromise(of: Void.self)
+            quiescing.initiateShutdown(promise: done)
+            let timer = loop.scheduleTask(in: timeout) { done.fail(ChannelError.ioOnClosedChannel) }
+            do {
+                try await done.futureResult.get()
+                timer.cancel()
+                logger.info("edge drained")
+                return true
+            } catch {
+                logger.warning("edge drain timed out; closing the remaining connections")
+                return false
+            }
         }
     }
 }
@@ -228,12 +277,59 @@ public final class EdgeServer: Sendable {
 /// Runs an ``EdgeServer`` as a service: binds on start, closes the listeners on graceful shutdown.
 public struct EdgeService: Service {
     let server: EdgeServer
+    let drainTimeout: TimeAmount
 
-    public init(server: EdgeServer) { self.server = server }
+    /// - Parameter drainTimeout: how long a graceful shutdown (SIGTERM) waits for requests in flight.
+    public init(server: EdgeServer, drainTimeout: TimeAmount = .seconds(25)) {
+        self.server = server
+        self.drainTimeout = drainTimeout
+    }
 
     public func run() async throws {
         let listeners = try await server.start()
         try? await gracefulShutdown()
-        await listeners.close()
+        await listeners.drain(timeout: drainTimeout)
+    }
+}
+
+/// On an HTTP/2 connection being drained: GOAWAY (no new streams), then close once the open streams are
+/// done. Sits between the HTTP/2 handler and the stream multiplexer, where stream events pass.
+final class HTTP2DrainHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTP2Frame
+    typealias InboundOut = HTTP2Frame
+    typealias OutboundIn = HTTP2Frame
+    typealias OutboundOut = HTTP2Frame
+
+    private var openStreams = 0
+    private var draining = false
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case is NIOHTTP2StreamCreatedEvent:
+            openStreams += 1
+        case is StreamClosedEvent:
+            openStreams = max(0, openStreams - 1)
+            if draining, openStreams == 0 { goAwayAndClose(context: context) }
+        case is ChannelShouldQuiesceEvent:
+            draining = true
+            if openStreams == 0 {
+                goAwayAndClose(context: context)
+            } else {
+                context.writeAndFlush(wrapOutboundOut(Self.goAway), promise: nil)
+            }
+            return
+        default:
+            break
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private static let goAway = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil))
+
+    /// A last GOAWAY, then close once it (and every frame written before it) reached the socket.
+    private func goAwayAndClose(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(Self.goAway)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
     }
 }

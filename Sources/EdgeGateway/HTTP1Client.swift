@@ -142,7 +142,9 @@ public final class HTTP1Client: Sendable {
     ) -> EventLoopFuture<HTTPClientResponse> {
         let loop = pool.eventLoop
         let connection: EventLoopFuture<(Channel, reused: Bool)>
-        if let idle = pool.takeIdle(for: endpoint) {
+        // The retry goes on a new connection: other idle ones to the same server are likely just as stale
+        // (a server restarting closes them all at once).
+        if mayRetry, let idle = pool.takeIdle(for: endpoint) {
             connection = loop.makeSucceededFuture((idle, true))
         } else {
             connection = connect(to: endpoint, on: loop, deadline: request.deadline).map { ($0, false) }

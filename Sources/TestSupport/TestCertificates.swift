@@ -8,6 +8,11 @@ public struct TestCertificates: Sendable {
 
     public var caPath: String { "\(directory)/ca.crt" }
 
+    /// Uses certificates already issued into `directory` (owned by someone else: do not ``remove()``).
+    public init(existing directory: String) {
+        self.directory = directory
+    }
+
     /// Issues certificates for `domains` in a new temporary folder.
     public init(domains: [String]) throws {
         directory = NSTemporaryDirectory() + "storefront-certs-\(UUID().uuidString)"

@@ -1,3 +1,4 @@
+import Foundation
 import EdgeGateway
 import NIOHTTP1
 import Shared
@@ -27,13 +28,17 @@ struct EdgeFixture: Sendable {
         origins: [FakeOrigin],
         alpineSettings: TenantEdgeSettings? = nil,
         configure: (inout EdgeConfiguration) -> Void = { _ in },
+        sameTenantsAs other: EdgeFixture? = nil,
         _ body: @Sendable (EdgeFixture) async throws -> Void
     ) async throws {
         let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
-        let alpineDomain = "alpine-\(suffix).test"
-        let harborDomain = "harbor-\(suffix).test"
-        let certificates = try TestCertificates(domains: [alpineDomain, harborDomain])
-        defer { certificates.remove() }
+        let alpineDomain = other?.alpineDomain ?? "alpine-\(suffix).test"
+        let harborDomain = other?.harborDomain ?? "harbor-\(suffix).test"
+        // A second edge for the same storefronts (a rolling restart) shares the first one's certificates.
+        let certificates =
+            if let other { TestCertificates(existing: URL(fileURLWithPath: other.caPath).deletingLastPathComponent().path) }
+            else { try TestCertificates(domains: [alpineDomain, harborDomain]) }
+        defer { if other == nil { certificates.remove() } }
         let client = try HTTPSTestClient(caPath: certificates.caPath)
         try await withRunningEdge(
             tenants: [

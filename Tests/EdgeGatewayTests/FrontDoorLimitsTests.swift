@@ -15,9 +15,10 @@ import TestSupport
 
     /// Short timeouts so the tests take milliseconds; the defaults are in `FrontDoorLimits`.
     static func quick(_ configuration: inout EdgeConfiguration) {
-        configuration.limits.requestHeadTimeout = .milliseconds(300)
-        configuration.limits.requestBodyIdleTimeout = .milliseconds(300)
-        configuration.limits.keepAliveIdleTimeout = .milliseconds(600)
+        configuration.limits.requestHeadTimeout = .milliseconds(500)
+        configuration.limits.requestBodyIdleTimeout = .milliseconds(500)
+        // Long enough that a test task starved by heavy tests running in parallel does not trip it.
+        configuration.limits.keepAliveIdleTimeout = .seconds(10)
     }
 
     @Test func longRequestLineIs414() async throws {
@@ -74,7 +75,7 @@ import TestSupport
                 try? await slow.send("X-Drip-\(index): 1\r\n")
             }
             #expect(try await edge.get("/other").head.status == .ok)
-            try await Self.waitUntilClosed(slow, within: .seconds(3))
+            try await Self.waitUntilClosed(slow, within: .seconds(5))
             #expect(String(buffer: slow.receivedBytes).hasPrefix("HTTP/1.1 408 Request Timeout"))
             #expect(origin.requests.map(\.uri) == ["/other"])
         }
@@ -88,7 +89,7 @@ import TestSupport
             let host = edge.alpineDomain
             let slow = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath)
             try await slow.send("POST /a HTTP/1.1\r\nHost: \(host)\r\nContent-Length: 10\r\n\r\nab")
-            try await Self.waitUntilClosed(slow, within: .seconds(3))
+            try await Self.waitUntilClosed(slow, within: .seconds(5))
             #expect(String(buffer: slow.receivedBytes).hasPrefix("HTTP/1.1 408 Request Timeout"))
             #expect(origin.requestCount == 0)
         }
@@ -98,16 +99,16 @@ import TestSupport
     @Test func idleKeepAliveIsClosed() async throws {
         let origin = try await Self.origin()
         defer { Task { await origin.stop() } }
-        try await EdgeFixture.with(origins: [origin], configure: Self.quick) { edge in
+        try await EdgeFixture.with(origins: [origin], configure: { $0.limits.keepAliveIdleTimeout = .seconds(3) }) { edge in
             let host = edge.alpineDomain
             let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath)
-            // Requests every 200 ms (each under the 600 ms idle limit) keep it open.
+            // Requests every 200 ms (each well under the 3 s idle limit) keep it open.
             for index in 0..<5 {
                 try await connection.send("GET /k\(index) HTTP/1.1\r\nHost: \(host)\r\n\r\n")
                 try await Task.sleep(for: .milliseconds(200))
                 #expect(connection.isActive)
             }
-            try await Self.waitUntilClosed(connection, within: .seconds(3))
+            try await Self.waitUntilClosed(connection, within: .seconds(8))
             #expect(String(buffer: connection.receivedBytes).components(separatedBy: "HTTP/1.1 200 OK").count == 6)
         }
     }
