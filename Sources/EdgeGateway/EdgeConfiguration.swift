@@ -20,6 +20,8 @@ public struct EdgeConfiguration: Sendable {
     public var maximumStoredObjectSize = 8 * 1024 * 1024
     /// Request bodies larger than this are refused with 413.
     public var maximumRequestBodySize = 1024 * 1024
+    /// Where the access log goes (one JSON line per request); `nil` turns it off.
+    public var accessLog: AccessLog.Destination?
     /// Request line, header and timeout limits of the HTTP/1 front door.
     public var limits = FrontDoorLimits()
     /// Query parameters dropped from cache keys and origin requests (names, or prefixes ending in `*`).

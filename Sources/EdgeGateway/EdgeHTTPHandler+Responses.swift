@@ -15,6 +15,17 @@ extension EdgeHTTPHandler {
         outcome: CacheStatistics.Outcome
     ) {
         runtime.statistics.record(outcome, tenant: tenant, now: EdgeRuntime.now())
+        if runtime.accessLog != nil {
+            let notModified = response.etag.map { HTTPComparisons.ifNoneMatch(request.headers["if-none-match"], matches: $0) } ?? false
+            logAccess(
+                context: context,
+                request: request,
+                tenant: tenant.rawValue,
+                status: notModified ? 304 : Int(response.head.status.code),
+                cache: outcome.rawValue,
+                bytes: notModified || request.method == .HEAD ? 0 : response.body.readableBytes
+            )
+        }
         if rawHTTP1 {
             writeRaw(context: context, request: request, response: response, age: age, outcome: outcome)
             return
@@ -134,6 +145,9 @@ extension EdgeHTTPHandler {
         close: Bool
     ) {
         let body = context.channel.allocator.buffer(string: message + "\n")
+        if runtime.accessLog != nil {
+            logAccess(context: context, request: request, tenant: nil, status: Int(status.code), cache: "-", bytes: body.readableBytes)
+        }
         var head = HTTPResponseHead(version: request.version, status: status)
         head.headers.add(name: "content-type", value: "text/plain; charset=utf-8")
         head.headers.add(name: "content-length", value: String(body.readableBytes))
@@ -160,6 +174,29 @@ extension EdgeHTTPHandler {
         } else if case .responding = state {
             state = .idle
         }
+    }
+}
+
+extension EdgeHTTPHandler {
+    /// Writes the request's access-log line (when the log is on).
+    func logAccess(context: ChannelHandlerContext, request: HTTPRequestHead, tenant: String?, status: Int, cache: String, bytes: Int) {
+        guard let accessLog = runtime.accessLog else { return }
+        let now = EdgeRuntime.now()
+        accessLog.record(
+            AccessLog.Entry(
+                tenant: tenant ?? "-",
+                host: request.headers.first(name: "host") ?? "-",
+                method: request.method.rawValue,
+                path: request.uri,
+                status: status,
+                cache: cache,
+                origin: originUsed?.description,
+                originNanoseconds: originNanoseconds,
+                totalNanoseconds: requestStart > 0 && now > requestStart ? now - requestStart : 0,
+                bytes: bytes
+            ),
+            on: context.eventLoop
+        )
     }
 }
 

@@ -36,6 +36,11 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var malformedAfterPending: HTTPResponseStatus?
     /// The HTTP/1 connection's guard (timeouts, request line), told where each request is.
     let requestGuard: RequestGuard?
+    /// When the current request's head arrived (monotonic nanoseconds), the origin asked and how long it
+    /// took to answer: for the access log.
+    var requestStart: UInt64 = 0
+    var originUsed: HTTPEndpoint?
+    var originNanoseconds: UInt64?
     /// The edge is draining: the current response is the connection's last.
     var quiescing = false
     /// A large origin response being relayed (not buffered); cancelled if the client goes away.
@@ -116,6 +121,9 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (part, state) {
         case (.head(var head), .idle):
+            requestStart = EdgeRuntime.now()
+            originUsed = nil
+            originNanoseconds = nil
             let hosts = head.headers["host"]
             switch RequestHygiene.check(
                 target: head.uri,
@@ -274,7 +282,12 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             deadline: deadline,
             streamAbove: runtime.configuration.maximumStoredObjectSize
         )
+        let asked = EdgeRuntime.now()
         future.assumeIsolated().whenComplete { result in
+            if case .success(let (_, origin)) = result {
+                self.originUsed = origin
+                self.originNanoseconds = EdgeRuntime.now() - asked
+            }
             switch result.map(\.0) {
             case .success(let response) where response.head.status.code >= 500 && stale?.servableOnError == true:
                 // RFC 5861 stale-if-error: a 5xx from the origin, a stale copy allowed: serve the copy.

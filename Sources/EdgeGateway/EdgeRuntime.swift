@@ -16,8 +16,10 @@ final class EdgeRuntime: Sendable {
     let client: HTTP1Client
     let logger: Logger
     let pool: OriginPool
+    let accessLog: AccessLog?
 
-    init(configuration: EdgeConfiguration, registry: TenantRegistry, client: HTTP1Client, logger: Logger) {
+    init(configuration: EdgeConfiguration, registry: TenantRegistry, client: HTTP1Client, accessLog: AccessLog?, logger: Logger) {
+        self.accessLog = accessLog
         self.configuration = configuration
         self.registry = registry
         self.cache = CacheStore(byteBudget: configuration.cacheByteBudget)

@@ -42,7 +42,8 @@ public final class EdgeServer: Sendable {
         var clientConfiguration = HTTP1Client.Configuration()
         clientConfiguration.maximumResponseBodySize = max(configuration.maximumStoredObjectSize, 64 * 1024 * 1024)
         let client = try HTTP1Client(group: group, configuration: clientConfiguration)
-        let runtime = EdgeRuntime(configuration: configuration, registry: registry, client: client, logger: logger)
+        let accessLog = try configuration.accessLog.map { try AccessLog(group: group, destination: $0) }
+        let runtime = EdgeRuntime(configuration: configuration, registry: registry, client: client, accessLog: accessLog, logger: logger)
         self.runtime = runtime
         self.group = group
         // Tenants' budget shares follow the directory.

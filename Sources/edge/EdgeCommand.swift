@@ -31,6 +31,8 @@ struct EdgeCommand: AsyncParsableCommand {
     var tenantRefresh = Int(env("EDGE_TENANT_REFRESH", "5"))!
     @Option(help: "Seconds between looks for new or renewed certificates (env EDGE_CERT_RELOAD).")
     var certReload = Int(env("EDGE_CERT_RELOAD", "2"))!
+    @Option(help: "Access log: 'stdout', 'off' or a file path; one JSON line per request (env EDGE_ACCESS_LOG).")
+    var accessLog = env("EDGE_ACCESS_LOG", "stdout")
     @Option(help: "Cache budget in MiB (env EDGE_CACHE_MB).") var cacheMB = Int(env("EDGE_CACHE_MB", "256"))!
     @Option(help: "Event loop threads; 0 means one per core (env EDGE_THREADS).") var threads = Int(env("EDGE_THREADS", "0"))!
     @Option(help: "Admin listener port for /health and the purge API; 0 disables it (env EDGE_ADMIN_PORT).")
@@ -64,6 +66,7 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.httpPort = httpPort == 0 ? nil : httpPort
         configuration.publicHTTPSPort = publicHTTPSPort == 0 ? nil : publicHTTPSPort
         configuration.cacheByteBudget = cacheMB * 1024 * 1024
+        configuration.accessLog = accessLog == "off" ? nil : accessLog == "stdout" ? .standardOutput : .file(accessLog)
 
         let eventLoops: MultiThreadedEventLoopGroup =
             threads > 0 ? MultiThreadedEventLoopGroup(numberOfThreads: threads) : .singleton
