@@ -67,6 +67,17 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         process(part, context: context)
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        // Set up after a drain began: answer at most one request (with Connection: close), and close if the
+        // client sends none within a second.
+        guard rawHTTP1, QuiesceFlag.isSet(on: context.pipeline) else { return }
+        quiescing = true
+        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [weak self] in
+            guard let self, case .idle = self.state, self.pending.isEmpty else { return }
+            context.close(promise: nil)
+        }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard event is ChannelShouldQuiesceEvent else {
             context.fireUserInboundEventTriggered(event)

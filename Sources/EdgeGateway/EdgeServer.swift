@@ -157,6 +157,7 @@ public final class EdgeServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(QuiesceFlag())
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(SNIHandler { result in Self.sniResolved(result, channel: channel, runtime: runtime) })
                     )
@@ -304,6 +305,15 @@ final class HTTP2DrainHandler: ChannelDuplexHandler {
     private var openStreams = 0
     private var draining = false
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        // The drain began while this connection was still being set up: tell the client at once that no
+        // stream was or will be processed (GOAWAY with last stream 0, so it retries elsewhere), and close.
+        guard QuiesceFlag.isSet(on: context.pipeline) else { return }
+        draining = true
+        let goAway = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .rootStream, errorCode: .noError, opaqueData: nil))
+        context.writeAndFlush(wrapOutboundOut(goAway)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case is NIOHTTP2StreamCreatedEvent:
@@ -332,5 +342,21 @@ final class HTTP2DrainHandler: ChannelDuplexHandler {
         context.writeAndFlush(wrapOutboundOut(Self.goAway)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
+    }
+}
+
+/// First on every accepted connection: remembers that a drain began, for handlers added after the event
+/// passed (a connection still in its TLS handshake when the drain started).
+final class QuiesceFlag: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private(set) var quiesced = false
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent { quiesced = true }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    static func isSet(on pipeline: ChannelPipeline) -> Bool {
+        (try? pipeline.syncOperations.handler(type: QuiesceFlag.self).quiesced) ?? false
     }
 }

@@ -51,21 +51,11 @@ public enum Curl {
         ]
         for header in headers { arguments += ["--header", header] }
         arguments.append("https://\(serverName):\(port)\(path)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let written = await Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-        let stderr = await Task.detached { errors.fileHandleForReading.readDataToEndOfFile() }.value
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure.exited(process.terminationStatus, String(decoding: stderr, as: UTF8.self))
+        let run = try await ProcessRunner.run("/usr/bin/curl", arguments)
+        guard run.status == 0 else {
+            throw Failure.exited(run.status, String(decoding: run.standardError, as: UTF8.self))
         }
-        let summary = String(decoding: written, as: UTF8.self).split(separator: " ")
+        let summary = String(decoding: run.standardOutput, as: UTF8.self).split(separator: " ")
         let headerText = (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? ""
         let headers = headerText.split(whereSeparator: \.isNewline).dropFirst().compactMap { line -> (name: String, value: String)? in
             guard let colon = line.firstIndex(of: ":") else { return nil }

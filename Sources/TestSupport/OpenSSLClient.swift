@@ -12,18 +12,12 @@ public enum OpenSSLClient {
 
     /// Runs a handshake with SNI `serverName` and extra s_client `arguments`, then closes.
     public static func handshake(port: Int, serverName: String, caPath: String, arguments: [String] = []) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", serverName, "-CAfile", caPath, "-showcerts", "-verify_return_error"]
-            + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = await Task.detached { output.fileHandleForReading.readDataToEndOfFile() }.value
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        return Result(connected: process.terminationStatus == 0 && text.contains("BEGIN CERTIFICATE"), output: text)
+        let run = try await ProcessRunner.run(
+            "/usr/bin/openssl",
+            ["s_client", "-connect", "127.0.0.1:\(port)", "-servername", serverName, "-CAfile", caPath, "-showcerts", "-verify_return_error"]
+                + arguments
+        )
+        let text = String(decoding: run.standardOutput + run.standardError, as: UTF8.self)
+        return Result(connected: run.status == 0 && text.contains("BEGIN CERTIFICATE"), output: text)
     }
 }

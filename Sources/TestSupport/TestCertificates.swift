@@ -14,14 +14,14 @@ public struct TestCertificates: Sendable {
     }
 
     /// Issues certificates for `domains` in a new temporary folder.
-    public init(domains: [String]) throws {
+    public init(domains: [String]) async throws {
         directory = NSTemporaryDirectory() + "storefront-certs-\(UUID().uuidString)"
-        try Self.issue(into: directory, domains: domains)
+        try await Self.issue(into: directory, domains: domains)
     }
 
     /// Issues certificates for more domains in the same folder (with the same CA).
-    public func add(domains: [String]) throws {
-        try Self.issue(into: directory, domains: domains)
+    public func add(domains: [String]) async throws {
+        try await Self.issue(into: directory, domains: domains)
     }
 
     public func certificatePath(for domain: String) -> String { "\(directory)/\(domain)/tls.crt" }
@@ -31,13 +31,9 @@ public struct TestCertificates: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private static func issue(into directory: String, domains: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["\(TestEnvironment.repositoryRoot)/deploy/certs.sh", directory] + domains
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CertificateError.scriptFailed(process.terminationStatus) }
+    private static func issue(into directory: String, domains: [String]) async throws {
+        let run = try await ProcessRunner.run("/bin/bash", ["\(TestEnvironment.repositoryRoot)/deploy/certs.sh", directory] + domains)
+        guard run.status == 0 else { throw CertificateError.scriptFailed(run.status) }
     }
 
     public enum CertificateError: Error { case scriptFailed(Int32) }

@@ -26,7 +26,8 @@ import TestSupport
             try await idle.send("GET /fast HTTP/1.1\r\nHost: \(host)\r\n\r\n")
             while !String(buffer: idle.receivedBytes).hasSuffix("page /fast") { try await Task.sleep(for: .milliseconds(5)) }
             try await busy.send("GET /slow HTTP/1.1\r\nHost: \(host)\r\n\r\n")
-            try await Task.sleep(for: .milliseconds(100))
+            // Drain once the request is at the origin (held there for 600 ms).
+            while !origin.requests.contains(where: { $0.uri == "/slow" }) { try await Task.sleep(for: .milliseconds(10)) }
 
             async let drained = edge.server.drain(timeout: .seconds(10))
             try await FrontDoorLimitsTests.waitUntilClosed(idle, within: .seconds(2))
@@ -49,7 +50,8 @@ import TestSupport
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin]) { edge in
             async let result = Curl.get("/slow-h2", port: edge.ports.https, serverName: edge.alpineDomain, caPath: edge.caPath)
-            try await Task.sleep(for: .milliseconds(250))
+            // Drain once the request is in flight (the origin holds it for 600 ms).
+            while origin.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(await edge.server.drain(timeout: .seconds(10)))
             let response = try await result
             #expect(response.httpVersion == "2")

@@ -37,7 +37,7 @@ struct EdgeFixture: Sendable {
         // A second edge for the same storefronts (a rolling restart) shares the first one's certificates.
         let certificates =
             if let other { TestCertificates(existing: URL(fileURLWithPath: other.caPath).deletingLastPathComponent().path) }
-            else { try TestCertificates(domains: [alpineDomain, harborDomain]) }
+            else { try await TestCertificates(domains: [alpineDomain, harborDomain]) }
         defer { if other == nil { certificates.remove() } }
         let client = try HTTPSTestClient(caPath: certificates.caPath)
         try await withRunningEdge(

@@ -105,7 +105,7 @@ import TestSupport
 
     /// Least outstanding requests: a slow origin gets fewer of many concurrent requests than a fast one.
     @Test func slowOriginGetsFewerRequests() async throws {
-        let slow = try await Self.origin(named: "slow", delay: .milliseconds(200))
+        let slow = try await Self.origin(named: "slow", delay: .milliseconds(400))
         let fast = try await Self.origin(named: "fast")
         defer { Task { await slow.stop(); await fast.stop() } }
         try await EdgeFixture.with(origins: [slow, fast]) { edge in
@@ -116,7 +116,8 @@ import TestSupport
                 }
                 try await tasks.waitForAll()
             }
-            #expect(Self.pageRequests(fast) > 2 * Self.pageRequests(slow), "fast \(Self.pageRequests(fast)), slow \(Self.pageRequests(slow))")
+            // Round-robin would split 20/20; least outstanding sends most to the origin that answers.
+            #expect(Self.pageRequests(fast) > Self.pageRequests(slow) + 5, "fast \(Self.pageRequests(fast)), slow \(Self.pageRequests(slow))")
         }
     }
 

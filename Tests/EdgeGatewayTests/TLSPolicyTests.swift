@@ -73,11 +73,11 @@ import TestSupport
         let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
         let domain = "late-\(suffix).test"
         // The edge's certificate folder starts with another tenant only; the CA is shared.
-        let mounted = try TestCertificates(domains: ["other-\(suffix).test"])
+        let mounted = try await TestCertificates(domains: ["other-\(suffix).test"])
         defer { mounted.remove() }
-        let first = try TestCertificates(domains: [domain])
+        let first = try await TestCertificates(domains: [domain])
         defer { first.remove() }
-        let renewal = try TestCertificates(domains: [domain])
+        let renewal = try await TestCertificates(domains: [domain])
         defer { renewal.remove() }
         try await withRunningEdge(
             tenants: [TenantDirectoryEntry(domain: HostName(normalising: domain)!, tenantID: TenantID("late")!)],

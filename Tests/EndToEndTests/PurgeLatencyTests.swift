@@ -23,7 +23,7 @@ import TestSupport
         }
         defer { Task { await origin.stop() } }
         let domain = "alpine-\(UInt32.random(in: 0..<UInt32.max)).test"
-        let certificates = try TestCertificates(domains: [domain])
+        let certificates = try await TestCertificates(domains: [domain])
         defer { certificates.remove() }
         let client = try HTTPSTestClient(caPath: certificates.caPath)
         let tenants = [TenantDirectoryEntry(domain: HostName(normalising: domain)!, tenantID: TenantID("alpine")!)]

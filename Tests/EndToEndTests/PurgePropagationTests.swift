@@ -11,7 +11,7 @@ import TestSupport
         try await TestDatabase.with { db in
             let spec = TestEnvironment.uniqueTenant(name: "Purge Shop")
             try await db.createTenant(spec, products: 3)
-            let certificates = try TestCertificates(domains: [spec.domain.rawValue])
+            let certificates = try await TestCertificates(domains: [spec.domain.rawValue])
             defer { certificates.remove() }
             let client = try HTTPSTestClient(caPath: certificates.caPath)
             try await withRunningOrigin { originPort in

@@ -22,7 +22,7 @@ struct Stack: Sendable {
             let harbor = TestEnvironment.uniqueTenant(name: "Harbor Coffee")
             try await database.createTenant(alpine)
             try await database.createTenant(harbor)
-            let certificates = try TestCertificates(domains: [alpine.domain.rawValue, harbor.domain.rawValue])
+            let certificates = try await TestCertificates(domains: [alpine.domain.rawValue, harbor.domain.rawValue])
             defer { certificates.remove() }
             let client = try HTTPSTestClient(caPath: certificates.caPath)
             try await withRunningOrigin { originPort in

@@ -13,7 +13,7 @@ import TestSupport
             let id = "onboard-\(suffix)"
             let domain = "onboard-\(suffix).test"
             // The certificate exists first (cert-manager issues it as the domain is set up).
-            let certificates = try TestCertificates(domains: [domain])
+            let certificates = try await TestCertificates(domains: [domain])
             defer { certificates.remove() }
             let client = try HTTPSTestClient(caPath: certificates.caPath)
             try await withRunningOrigin { originPort in
