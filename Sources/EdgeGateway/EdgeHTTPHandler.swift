@@ -22,7 +22,9 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     let runtime: EdgeRuntime
     /// The tenant chosen by SNI during the TLS handshake.
-    private let connectionTenant: TenantID
+    private let connectionTenant: TenantID?
+    /// On the plain HTTP listener (no TLS, no connection tenant): the HTTPS port redirects go to.
+    private let redirectPort: Int?
     var state = State.idle
     /// On the edge's own HTTP/1 connections the handler writes bytes (no `HTTPResponseEncoder`, no pipelining
     /// handler): hits go out as the stored, pre-serialised fields plus a few fresh ones. HTTP/2 streams get
@@ -52,6 +54,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     init(runtime: EdgeRuntime, connectionTenant: TenantID, rawHTTP1: Bool = false, requestGuard: RequestGuard? = nil) {
         self.runtime = runtime
         self.connectionTenant = connectionTenant
+        self.redirectPort = nil
         self.rawHTTP1 = rawHTTP1
         self.requestGuard = requestGuard
     }
@@ -173,8 +176,37 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// The request's tenant and its settings, or `nil` after answering 400/421.
+    /// A handler for the plain HTTP listener: tenants that terminate TLS in front of the edge
+    /// (`plainHTTP`) are served; every other storefront gets `308` to HTTPS; unknown hosts `421`.
+    init(plainListener runtime: EdgeRuntime, httpsPort: Int, requestGuard: RequestGuard) {
+        self.runtime = runtime
+        self.connectionTenant = nil
+        self.redirectPort = httpsPort
+        self.rawHTTP1 = true
+        self.requestGuard = requestGuard
+    }
+
+    /// The request's tenant and its settings, or `nil` after answering 400/421 (or 308 on the plain
+    /// listener for a tenant served over HTTPS only).
     private func resolveTenant(context: ChannelHandlerContext, head: HTTPRequestHead) -> (TenantID, TenantEdgeSettings)? {
+        guard let (tenant, settings) = lookUpTenant(context: context, head: head) else { return nil }
+        if let redirectPort, !settings.plainHTTP {
+            let host = head.headers.first(name: "host").flatMap { HostName(normalising: $0) }
+            let location = host.map { HTTPSRedirect.location(for: head, host: $0, httpsPort: redirectPort) } ?? "/"
+            var response = HTTPResponseHead(version: head.version, status: .permanentRedirect)
+            let body = context.channel.allocator.buffer(string: "moved to \(location)\n")
+            response.headers.add(name: "location", value: location)
+            response.headers.add(name: "content-type", value: "text/plain; charset=utf-8")
+            response.headers.add(name: "content-length", value: String(body.readableBytes))
+            response.headers.add(name: "connection", value: "close")
+            logAccess(context: context, request: head, tenant: tenant.rawValue, status: 308, cache: "-", bytes: body.readableBytes)
+            finish(context: context, head: response, body: head.method == .HEAD ? nil : body, close: true)
+            return nil
+        }
+        return (tenant, settings)
+    }
+
+    private func lookUpTenant(context: ChannelHandlerContext, head: HTTPRequestHead) -> (TenantID, TenantEdgeSettings)? {
         let hostValues = head.headers["host"]
         let generation = runtime.registry.generation
         if hostValues.count == 1, let known = resolvedHost, known.generation == generation, known.raw == hostValues[0] {

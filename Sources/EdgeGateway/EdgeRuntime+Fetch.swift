@@ -71,6 +71,9 @@ extension EdgeRuntime {
             revalidated = true
         }
         let settings = registry.snapshot.settings(for: tenant)
+        if let hsts = settings.hsts {
+            head.headers.replaceOrAdd(name: "strict-transport-security", value: hsts.headerValue)
+        }
         if key != nil, settings.storeSetCookie {
             // The tenant lets such responses be shared: the cookie itself never is.
             head.headers.remove(name: "set-cookie")

@@ -167,7 +167,6 @@ public final class EdgeServer: Sendable {
         let httpsPort = https.localAddress?.port ?? configuration.httpsPort
         var http: Channel?
         if let httpPort = configuration.httpPort {
-            let registry = runtime.registry
             let publicPort = configuration.publicHTTPSPort ?? httpsPort
             http = try await ServerBootstrap(group: group)
                 .serverChannelInitializer { channel in
@@ -178,8 +177,16 @@ public final class EdgeServer: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(RedirectHandler(registry: registry, httpsPort: publicPort))
+                        let limits = runtime.configuration.limits
+                        let requestGuard = RequestGuard(limits: limits)
+                        try channel.pipeline.syncOperations.addHandler(QuiesceFlag())
+                        try channel.pipeline.syncOperations.addHandler(requestGuard)
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits.decoderLimits))
+                        )
+                        try channel.pipeline.syncOperations.addHandler(
+                            EdgeHTTPHandler(plainListener: runtime, httpsPort: publicPort, requestGuard: requestGuard)
+                        )
                     }
                 }
                 .bind(host: configuration.bindHost, port: httpPort).get()
@@ -192,6 +199,15 @@ public final class EdgeServer: Sendable {
         started.withLock { $0 = listeners }
         return listeners
     }
+
+    /// HTTP/2 limits announced to clients: at most 128 concurrent streams, 64 KiB of headers, a 1 MiB
+    /// stream window (large pages without waiting for WINDOW_UPDATE), 16 KiB frames.
+    static let http2Settings: HTTP2Settings = [
+        HTTP2Setting(parameter: .maxConcurrentStreams, value: 128),
+        HTTP2Setting(parameter: .maxHeaderListSize, value: 64 * 1024),
+        HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
+        HTTP2Setting(parameter: .maxFrameSize, value: 1 << 14),
+    ]
 
     private static func sniResolved(_ result: SNIResult, channel: Channel, runtime: EdgeRuntime) -> EventLoopFuture<Void> {
         guard case .hostname(let name) = result, let (tenant, sslContext) = runtime.registry.tlsContext(forServerName: name)
@@ -209,7 +225,7 @@ public final class EdgeServer: Sendable {
         // get the edge's own byte-writing path behind NIO's request decoder.
         return channel.configureHTTP2SecureUpgrade(
             h2ChannelConfigurator: { connection in
-                connection.configureHTTP2Pipeline(mode: .server) { stream in
+                connection.configureHTTP2Pipeline(mode: .server, initialLocalSettings: Self.http2Settings) { stream in
                     stream.eventLoop.makeCompletedFuture {
                         try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                         try stream.pipeline.syncOperations.addHandler(EdgeHTTPHandler(runtime: runtime, connectionTenant: tenant))

@@ -49,20 +49,29 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
     /// Heuristic freshness (RFC 9111 §4.2.2) for responses without `s-maxage`, `max-age` or `Expires`;
     /// `nil` (the default): such responses are not stored.
     public var heuristicFreshness: HeuristicFreshness?
+    /// `Strict-Transport-Security` sent on the tenant's HTTPS responses; `nil`: none.
+    public var hsts: HSTSPolicy?
+    /// TLS is terminated in front of the edge for this tenant: its requests on the plain HTTP listener are
+    /// served, not redirected to HTTPS.
+    public var plainHTTP: Bool
 
     public init(
         cookieAllowList: [String] = [],
         storeSetCookie: Bool = false,
         budgetShare: Double = 1,
-        heuristicFreshness: HeuristicFreshness? = nil
+        heuristicFreshness: HeuristicFreshness? = nil,
+        hsts: HSTSPolicy? = nil,
+        plainHTTP: Bool = false
     ) {
         self.cookieAllowList = cookieAllowList
         self.storeSetCookie = storeSetCookie
         self.budgetShare = budgetShare
         self.heuristicFreshness = heuristicFreshness
+        self.hsts = hsts
+        self.plainHTTP = plainHTTP
     }
 
-    enum CodingKeys: String, CodingKey { case cookieAllowList, storeSetCookie, budgetShare, heuristicFreshness }
+    enum CodingKeys: String, CodingKey { case cookieAllowList, storeSetCookie, budgetShare, heuristicFreshness, hsts, plainHTTP }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -70,6 +79,8 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         storeSetCookie = try container.decodeIfPresent(Bool.self, forKey: .storeSetCookie) ?? false
         budgetShare = try container.decodeIfPresent(Double.self, forKey: .budgetShare) ?? 1
         heuristicFreshness = try container.decodeIfPresent(HeuristicFreshness.self, forKey: .heuristicFreshness)
+        hsts = try container.decodeIfPresent(HSTSPolicy.self, forKey: .hsts)
+        plainHTTP = try container.decodeIfPresent(Bool.self, forKey: .plainHTTP) ?? false
         guard budgetShare > 0, budgetShare <= 1000, cookieAllowList.count <= 50 else {
             throw DecodingError.dataCorruptedError(forKey: .budgetShare, in: container, debugDescription: "budgetShare must be in (0, 1000], at most 50 cookies")
         }
@@ -107,5 +118,35 @@ public struct HeuristicFreshness: Codable, Sendable, Hashable {
                 debugDescription: "lastModifiedFraction must be in [0, 1], defaultSeconds and maximumSeconds in [0, one year]"
             )
         }
+    }
+}
+
+/// HTTP Strict Transport Security for a tenant (RFC 6797).
+public struct HSTSPolicy: Codable, Sendable, Hashable {
+    public var maxAge: Int
+    public var includeSubDomains: Bool
+    public var preload: Bool
+
+    public init(maxAge: Int = 31_536_000, includeSubDomains: Bool = false, preload: Bool = false) {
+        self.maxAge = maxAge
+        self.includeSubDomains = includeSubDomains
+        self.preload = preload
+    }
+
+    enum CodingKeys: String, CodingKey { case maxAge, includeSubDomains, preload }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maxAge = try container.decodeIfPresent(Int.self, forKey: .maxAge) ?? 31_536_000
+        includeSubDomains = try container.decodeIfPresent(Bool.self, forKey: .includeSubDomains) ?? false
+        preload = try container.decodeIfPresent(Bool.self, forKey: .preload) ?? false
+        guard (0...(2 * 31_536_000)).contains(maxAge) else {
+            throw DecodingError.dataCorruptedError(forKey: .maxAge, in: container, debugDescription: "maxAge must be in [0, two years]")
+        }
+    }
+
+    /// The header value.
+    public var headerValue: String {
+        "max-age=\(maxAge)" + (includeSubDomains ? "; includeSubDomains" : "") + (preload ? "; preload" : "")
     }
 }
