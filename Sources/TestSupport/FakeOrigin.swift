@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOExtras
 import NIOHTTP1
 import NIOPosix
 
@@ -51,6 +52,7 @@ public final class FakeOrigin: Sendable {
     private let channel: Channel
     private let recorded: NIOLockedValueBox<[HTTPRequestHead]>
     private let connections: NIOLockedValueBox<[Channel]>
+    private let quiescing: ServerQuiescingHelper
     private let sent: NIOLockedValueBox<Int>
 
     /// Generated body bytes handed to the socket so far.
@@ -87,8 +89,10 @@ public final class FakeOrigin: Sendable {
         channel: Channel,
         recorded: NIOLockedValueBox<[HTTPRequestHead]>,
         connections: NIOLockedValueBox<[Channel]>,
-        sent: NIOLockedValueBox<Int>
+        sent: NIOLockedValueBox<Int>,
+        quiescing: ServerQuiescingHelper
     ) {
+        self.quiescing = quiescing
         self.channel = channel
         self.sent = sent
         self.recorded = recorded
@@ -101,7 +105,13 @@ public final class FakeOrigin: Sendable {
         let recorded = NIOLockedValueBox([HTTPRequestHead]())
         let connections = NIOLockedValueBox([Channel]())
         let sent = NIOLockedValueBox(0)
+        let quiescing = ServerQuiescingHelper(group: MultiThreadedEventLoopGroup.singleton)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 connections.withLockedValue { $0.append(channel) }
@@ -111,7 +121,15 @@ public final class FakeOrigin: Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        return FakeOrigin(channel: channel, recorded: recorded, connections: connections, sent: sent)
+        return FakeOrigin(channel: channel, recorded: recorded, connections: connections, sent: sent, quiescing: quiescing)
+    }
+
+    /// Stops gracefully, as an origin instance does on SIGTERM in a rolling restart: no new connections,
+    /// requests in flight are answered, keep-alive connections close when idle.
+    public func drain() async {
+        let done = channel.eventLoop.makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: done)
+        try? await done.futureResult.get()
     }
 
     /// Stops listening and closes every open connection: the origin is gone.

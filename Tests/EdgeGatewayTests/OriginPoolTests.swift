@@ -1,6 +1,7 @@
 import EdgeCore
 import EdgeGateway
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOHTTP1
@@ -118,6 +119,57 @@ import TestSupport
             }
             // Round-robin would split 20/20; least outstanding sends most to the origin that answers.
             #expect(Self.pageRequests(fast) > Self.pageRequests(slow) + 5, "fast \(Self.pageRequests(fast)), slow \(Self.pageRequests(slow))")
+        }
+    }
+
+    /// A rolling restart of the origins under load: each instance in turn stops gracefully and comes back
+    /// (on a new port, as a new pod would) while clients keep asking; not one request fails.
+    @Test func rollingOriginRestartFailsNothing() async throws {
+        let first = try await Self.origin(named: "first", delay: .milliseconds(20))
+        let second = try await Self.origin(named: "second", delay: .milliseconds(20))
+        let replacements = NIOLockedValueBox<[FakeOrigin]>([])
+        defer { Task { await first.stop(); await second.stop(); for origin in replacements.withLockedValue({ $0 }) { await origin.stop() } } }
+        try await EdgeFixture.with(origins: [first, second]) { edge in
+            let pool = edge.server.originPool
+            let stop = Date().addingTimeInterval(2.0)
+            let failures = try await withThrowingTaskGroup(of: [String].self) { tasks in
+                for worker in 0..<6 {
+                    tasks.addTask {
+                        var failures: [String] = []
+                        var index = 0
+                        while Date() < stop {
+                            index += 1
+                            do {
+                                let response = try await edge.get("/r/\(worker)/\(index)")
+                                if response.head.status != .ok { failures.append("\(response.head.status.code) \(String(buffer: response.body))") }
+                            } catch {
+                                failures.append("\(error)")
+                            }
+                        }
+                        return failures
+                    }
+                }
+                tasks.addTask {
+                    // Roll: replace first, then second, each drained while taking traffic.
+                    var current = [first, second]
+                    for index in 0..<2 {
+                        try await Task.sleep(for: .milliseconds(400))
+                        let replacement = try await Self.origin(named: "new-\(index)", delay: .milliseconds(20))
+                        replacements.withLockedValue { $0.append(replacement) }
+                        // The new instance joins (discovery), the old one leaves and drains.
+                        pool.update((current + [replacement]).map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) })
+                        let old = current.removeFirst()
+                        current.append(replacement)
+                        await old.drain()
+                        pool.update(current.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) })
+                    }
+                    return []
+                }
+                return try await tasks.reduce(into: [String]()) { $0 += $1 }
+            }
+            #expect(failures.isEmpty, "\(failures.prefix(5))")
+            let replaced = replacements.withLockedValue { $0 }
+            #expect(replaced.count == 2 && replaced.allSatisfy { Self.pageRequests($0) > 0 })
         }
     }
 
