@@ -85,3 +85,34 @@ import TestSupport
         }
     }
 }
+
+/// Cache poisoning: headers outside the cache key that an origin might reflect never reach it, so what a
+/// poisoner's request stores is exactly what a clean request would have stored.
+@Suite struct CachePoisoningTests {
+    @Test func unkeyedHeadersCannotPoisonTheStoredPage() async throws {
+        let origin = try await FakeOrigin.start { head in
+            let echoed = ["host", "x-forwarded-host", "x-original-url", "x-rewrite-url", "forwarded", "x-forwarded-proto", "x-storefront-tenant", "x-forwarded-port"]
+                .map { "\($0)=\(head.headers[$0].joined(separator: "|"))" }
+                .joined(separator: ";")
+            return FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60")], body: "uri=\(head.uri);\(echoed)")
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let poisoned = try await edge.get("/page", headers: [
+                ("x-forwarded-host", "evil.test"), ("x-original-url", "/admin"), ("x-rewrite-url", "/admin"),
+                ("forwarded", "host=evil.test;proto=http"), ("x-forwarded-proto", "http"), ("x-forwarded-port", "1"),
+                ("x-storefront-tenant", "harbor"),
+            ])
+            let clean = try await edge.get("/page")
+            #expect(clean.head.headers.first(name: "x-cache") == "HIT")
+            let stored = String(buffer: clean.body)
+            #expect(stored == String(buffer: poisoned.body))
+            #expect(stored.hasPrefix("uri=/page;host=\(edge.alpineDomain);"))
+            for injected in ["evil.test", "/admin", "proto=http;", "x-forwarded-port=1", "harbor"] {
+                #expect(!stored.contains(injected), "\(injected) reached the stored page: \(stored)")
+            }
+            #expect(stored.contains("x-forwarded-proto=https;"))
+            #expect(stored.contains("x-storefront-tenant=alpine;"))
+        }
+    }
+}
