@@ -95,6 +95,7 @@ import TestSupport
             let again = try await edge.get("/p", tenant: EdgeFixture.alpine)
             #expect(again.head.status == .badGateway)
             #expect(origin.requestCount == 2)
+            #expect(edge.server.metricsText().contains("storefront_edge_foreign_tenant_responses_total{tenant=\"alpine\"} 2"))
         }
     }
 
