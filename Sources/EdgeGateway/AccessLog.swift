@@ -78,7 +78,7 @@ private final class LoopBuffer: @unchecked Sendable {
 
     func append(_ entry: AccessLog.Entry) {
         buffer.writeStaticString("{\"ts\":")
-        buffer.writeString(String(Int(Date().timeIntervalSince1970 * 1000)))
+        HTTP1ResponseSerializer.writeDecimal(Int(Date().timeIntervalSince1970 * 1000), into: &buffer)
         buffer.writeStaticString(",\"tenant\":")
         writeJSON(entry.tenant)
         buffer.writeStaticString(",\"host\":")
@@ -88,7 +88,7 @@ private final class LoopBuffer: @unchecked Sendable {
         buffer.writeStaticString(",\"path\":")
         writeJSON(entry.path)
         buffer.writeStaticString(",\"status\":")
-        buffer.writeString(String(entry.status))
+        HTTP1ResponseSerializer.writeDecimal(max(0, entry.status), into: &buffer)
         buffer.writeStaticString(",\"cache\":")
         writeJSON(entry.cache)
         if let origin = entry.origin {
@@ -97,12 +97,16 @@ private final class LoopBuffer: @unchecked Sendable {
         }
         if let nanoseconds = entry.originNanoseconds {
             buffer.writeStaticString(",\"origin_ms\":")
-            buffer.writeString(Self.milliseconds(nanoseconds))
+            writeMilliseconds(nanoseconds)
         }
         buffer.writeStaticString(",\"ms\":")
-        buffer.writeString(Self.milliseconds(entry.totalNanoseconds))
+        writeMilliseconds(entry.totalNanoseconds)
         buffer.writeStaticString(",\"bytes\":")
-        buffer.writeString(String(entry.bytes))
+        if entry.bytes < 0 {
+            buffer.writeStaticString("-1")
+        } else {
+            HTTP1ResponseSerializer.writeDecimal(entry.bytes, into: &buffer)
+        }
         buffer.writeStaticString("}\n")
         if buffer.readableBytes >= Self.flushBytes {
             flush()
@@ -127,14 +131,23 @@ private final class LoopBuffer: @unchecked Sendable {
         buffer.clear()
     }
 
-    private static func milliseconds(_ nanoseconds: UInt64) -> String {
-        let tenths = nanoseconds / 100_000
-        return "\(tenths / 10).\(tenths % 10)"
+    /// Milliseconds with one decimal, written without building a `String`.
+    private func writeMilliseconds(_ nanoseconds: UInt64) {
+        let tenths = Int(nanoseconds / 100_000)
+        HTTP1ResponseSerializer.writeDecimal(tenths / 10, into: &buffer)
+        buffer.writeInteger(UInt8(ascii: "."))
+        buffer.writeInteger(UInt8(48 + tenths % 10))
     }
 
     /// A JSON string: quotes, backslashes and control characters escaped (paths and hosts come from clients).
     private func writeJSON(_ text: String) {
         buffer.writeStaticString("\"")
+        // The usual case has nothing to escape: one copy.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            buffer.writeString(text)
+            buffer.writeStaticString("\"")
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
