@@ -37,6 +37,14 @@ extension EdgeRuntime {
                 upstream.headers.add(name: "if-modified-since", value: modified)
             }
         }
+        // W3C trace context: continue the client's trace with a span of ours, or start one.
+        var random = SystemRandomNumberGenerator()
+        let trace = head.headers.first(name: "traceparent").flatMap { TraceParent(parsing: $0) }
+        if trace == nil { upstream.headers.remove(name: "tracestate") }
+        upstream.headers.replaceOrAdd(
+            name: "traceparent",
+            value: (trace?.child(using: &random) ?? TraceParent.startingTrace(using: &random)).description
+        )
         upstream.headers.add(name: "x-forwarded-for", value: clientAddress)
         upstream.headers.add(name: "x-forwarded-proto", value: "https")
         upstream.headers.add(name: StorefrontHeader.tenant, value: tenant.rawValue)

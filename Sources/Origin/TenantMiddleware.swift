@@ -35,6 +35,9 @@ struct TenantMiddleware: RouterMiddleware {
         var context = context
         context.storefront = storefront
         context.logger[metadataKey: "tenant"] = "\(storefront.tenantID)"
+        if let trace = request.headers[HTTPField.Name("traceparent")!].flatMap({ TraceParent(parsing: $0) }) {
+            context.logger[metadataKey: "trace_id"] = "\(trace.traceID)"
+        }
         var response = try await TenantScope.$current.withValue(storefront.tenantID) {
             try await next(request, context)
         }
