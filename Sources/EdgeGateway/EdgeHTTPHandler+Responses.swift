@@ -15,7 +15,7 @@ extension EdgeHTTPHandler {
         outcome: CacheStatistics.Outcome
     ) {
         runtime.statistics.record(outcome, tenant: tenant, now: EdgeRuntime.now())
-        if runtime.accessLog != nil {
+        do {
             let notModified = response.etag.map { HTTPComparisons.ifNoneMatch(request.headers["if-none-match"], matches: $0) } ?? false
             logAccess(
                 context: context,
@@ -145,9 +145,7 @@ extension EdgeHTTPHandler {
         close: Bool
     ) {
         let body = context.channel.allocator.buffer(string: message + "\n")
-        if runtime.accessLog != nil {
-            logAccess(context: context, request: request, tenant: nil, status: Int(status.code), cache: "-", bytes: body.readableBytes)
-        }
+        logAccess(context: context, request: request, tenant: nil, status: Int(status.code), cache: "-", bytes: body.readableBytes)
         var head = HTTPResponseHead(version: request.version, status: status)
         head.headers.add(name: "content-type", value: "text/plain; charset=utf-8")
         head.headers.add(name: "content-length", value: String(body.readableBytes))
@@ -178,10 +176,12 @@ extension EdgeHTTPHandler {
 }
 
 extension EdgeHTTPHandler {
-    /// Writes the request's access-log line (when the log is on).
+    /// A request is answered: its latency and status go to the metrics, its line to the access log (when on).
     func logAccess(context: ChannelHandlerContext, request: HTTPRequestHead, tenant: String?, status: Int, cache: String, bytes: Int) {
-        guard let accessLog = runtime.accessLog else { return }
         let now = EdgeRuntime.now()
+        let total = requestStart > 0 && now > requestStart ? now - requestStart : 0
+        runtime.metrics.recordRequest(tenant: tenant ?? "-", status: status, cache: cache, nanoseconds: total, originNanoseconds: originNanoseconds)
+        guard let accessLog = runtime.accessLog else { return }
         accessLog.record(
             AccessLog.Entry(
                 tenant: tenant ?? "-",
@@ -192,7 +192,7 @@ extension EdgeHTTPHandler {
                 cache: cache,
                 origin: originUsed?.description,
                 originNanoseconds: originNanoseconds,
-                totalNanoseconds: requestStart > 0 && now > requestStart ? now - requestStart : 0,
+                totalNanoseconds: total,
                 bytes: bytes
             ),
             on: context.eventLoop

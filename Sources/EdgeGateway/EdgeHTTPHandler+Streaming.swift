@@ -34,10 +34,8 @@ extension EdgeHTTPHandler {
             runtime.wakeWaiters(key, .fetchYourself)
         }
         runtime.statistics.record(.pass, tenant: tenant, now: EdgeRuntime.now())
-        if runtime.accessLog != nil {
-            let length = upstreamHead.headers.first(name: "content-length").flatMap(Int.init) ?? -1
-            logAccess(context: context, request: request, tenant: tenant.rawValue, status: Int(upstreamHead.status.code), cache: "PASS", bytes: length)
-        }
+        let length = upstreamHead.headers.first(name: "content-length").flatMap(Int.init) ?? -1
+        logAccess(context: context, request: request, tenant: tenant.rawValue, status: Int(upstreamHead.status.code), cache: "PASS", bytes: length)
         var head = upstreamHead
         head.version = request.version
         HeaderHygiene.removeHopByHop(&head.headers)

@@ -17,6 +17,7 @@ final class EdgeRuntime: Sendable {
     let logger: Logger
     let pool: OriginPool
     let accessLog: AccessLog?
+    let metrics = EdgeMetrics()
 
     init(configuration: EdgeConfiguration, registry: TenantRegistry, client: HTTP1Client, accessLog: AccessLog?, logger: Logger) {
         self.accessLog = accessLog

@@ -100,6 +100,7 @@ public final class EdgeServer: Sendable {
         for member in members { text += "storefront_edge_origin_requests_total{origin=\"\(member.endpoint)\"} \(member.requests)\n" }
         text += "# TYPE storefront_edge_origin_ejections_total counter\n"
         for member in members { text += "storefront_edge_origin_ejections_total{origin=\"\(member.endpoint)\"} \(member.ejections)\n" }
+        runtime.metrics.emit(into: &text)
         return text
     }
 
@@ -108,6 +109,11 @@ public final class EdgeServer: Sendable {
     public func drain(timeout: TimeAmount = .seconds(25)) async -> Bool {
         guard let listeners = started.withLock({ $0 }) else { return false }
         return await listeners.drain(timeout: timeout)
+    }
+
+    /// Records how long a purge event took from the origin's publish to being applied here.
+    func recordPurgePropagation(seconds: Double) {
+        runtime.metrics.recordPurgePropagation(seconds: seconds)
     }
 
     /// The origin instances misses go to (changeable at runtime).

@@ -37,6 +37,9 @@ public struct PurgeEventsService: Service {
         // Only tags of the event's own tenant count, whatever the event says.
         let tags = SurrogateKey.parse(event.tags.joined(separator: " "), for: event.tenant).map(\.rawValue)
         let removed = server.purge(tenant: event.tenant, tags: tags, soft: event.soft)
+        if let publishedAt = event.publishedAt {
+            server.recordPurgePropagation(seconds: Date().timeIntervalSince1970 - publishedAt)
+        }
         logger.debug("purged", metadata: ["tenant": "\(event.tenant)", "tags": "\(tags)", "objects": "\(removed)"])
     }
 }

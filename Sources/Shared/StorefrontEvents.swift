@@ -1,3 +1,4 @@
+import Foundation
 /// Events the origin publishes and every edge (and origin) subscribes to, on Redis pub/sub.
 public enum StorefrontEvents {
     /// Something about the set of storefronts changed (a tenant or domain was added or changed).
@@ -16,14 +17,18 @@ public struct PurgeEvent: Codable, Sendable, Equatable {
     public var tags: [String]
     /// Soft purge: mark stale (still usable under stale-while-revalidate/stale-if-error) instead of removing.
     public var soft: Bool
+    /// When it was published (Unix seconds), for the edges' purge propagation latency; optional.
+    public var publishedAt: Double?
 
     /// - Parameters:
     ///   - tenant: the tenant whose objects are purged.
     ///   - tags: its purge tags.
     ///   - soft: mark stale rather than remove.
-    public init(tenant: TenantID, tags: [SurrogateKey], soft: Bool = false) {
+    ///   - publishedAt: Unix seconds; defaults to now.
+    public init(tenant: TenantID, tags: [SurrogateKey], soft: Bool = false, publishedAt: Double? = Date().timeIntervalSince1970) {
         self.tenant = tenant
         self.tags = tags.map(\.rawValue)
         self.soft = soft
+        self.publishedAt = publishedAt
     }
 }

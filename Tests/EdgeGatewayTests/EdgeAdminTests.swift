@@ -68,3 +68,23 @@ import TestSupport
         }
     }
 }
+
+/// Latency histograms and status counters on `/metrics` (swift-prometheus), with bounded labels.
+@Suite struct EdgeLatencyMetricsTests {
+    @Test func requestsAppearInHistogramsAndCounters() async throws {
+        let origin = try await FakeOrigin.start { _ in FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60")], body: "page") }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            _ = try await edge.get("/m")
+            _ = try await edge.get("/m")
+            _ = try await edge.client.request("/m", port: edge.ports.https, serverName: edge.alpineDomain, host: edge.harborDomain)
+            let text = edge.server.metricsText()
+            #expect(text.contains("storefront_edge_request_duration_seconds_count{cache=\"HIT\"} 1"))
+            #expect(text.contains("storefront_edge_request_duration_seconds_count{cache=\"MISS\"} 1"))
+            #expect(text.contains("storefront_edge_request_duration_seconds_count{cache=\"-\"} 1"))
+            #expect(text.contains("storefront_edge_origin_duration_seconds_count 1"))
+            #expect(text.contains("storefront_edge_responses_total{tenant=\"alpine\",status=\"2xx\"} 2"))
+            #expect(text.contains("storefront_edge_responses_total{tenant=\"-\",status=\"4xx\"} 1"))
+        }
+    }
+}
