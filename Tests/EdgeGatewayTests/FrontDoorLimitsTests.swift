@@ -95,18 +95,17 @@ import TestSupport
         }
     }
 
-    /// An idle keep-alive connection is closed after the idle timeout.
-    @Test func idleKeepAliveIsClosed() async throws {
+    /// A connection that sends nothing is closed after the idle timeout (and not long before it).
+    @Test func idleConnectionIsClosed() async throws {
         let origin = try await Self.origin()
         defer { Task { await origin.stop() } }
-        try await EdgeFixture.with(origins: [origin], configure: { $0.limits.keepAliveIdleTimeout = .seconds(1) }) { edge in
+        try await EdgeFixture.with(origins: [origin], configure: { $0.limits.keepAliveIdleTimeout = .seconds(2) }) { edge in
             let host = edge.alpineDomain
             let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath)
-            let started = ContinuousClock.now
-            try await connection.send("GET /k HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+            let connected = ContinuousClock.now
             try await Self.waitUntilClosed(connection, within: .seconds(10))
-            #expect(ContinuousClock.now - started >= .milliseconds(900), "closed before the idle limit")
-            #expect(String(buffer: connection.receivedBytes).hasPrefix("HTTP/1.1 200 OK"))
+            #expect(ContinuousClock.now - connected >= .seconds(1), "closed well before the idle limit")
+            #expect(connection.receivedCount == 0)
         }
     }
 
