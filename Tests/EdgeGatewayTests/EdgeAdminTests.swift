@@ -88,3 +88,27 @@ import TestSupport
         }
     }
 }
+
+/// The Grafana dashboard in deploy/grafana only charts edge metrics the edge exports.
+@Suite struct DashboardTests {
+    @Test func everyEdgeMetricOnTheDashboardExists() async throws {
+        let path = TestEnvironment.repositoryRoot + "/deploy/grafana/storefront.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let names = Set(
+            text.matches(of: /storefront_edge_[a-z_]+/).map { match in
+                String(match.output).replacing(/_(bucket|count|sum)$/, with: "")
+            }
+        )
+        #expect(names.count >= 10)
+        let origin = try await FakeOrigin.start { _ in FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60")], body: "page") }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            _ = try await edge.get("/d")
+            _ = try await edge.get("/d")
+            let exported = edge.server.metricsText()
+            for name in names.sorted() {
+                #expect(exported.contains("# TYPE \(name) "), "\(name) is on the dashboard but not exported")
+            }
+        }
+    }
+}
