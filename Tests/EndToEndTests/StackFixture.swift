@@ -12,6 +12,7 @@ struct Stack: Sendable {
     let database: TestDatabase
     let registry: TenantRegistry
     let ports: EdgeServer.BoundPorts
+    let originPort: Int
 
     var httpsPort: Int { ports.https }
 
@@ -40,7 +41,8 @@ struct Stack: Sendable {
                             client: client,
                             database: database,
                             registry: registry,
-                            ports: ports
+                            ports: ports,
+                            originPort: originPort
                         )
                     )
                 }

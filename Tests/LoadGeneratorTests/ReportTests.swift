@@ -1,0 +1,59 @@
+import EdgeGateway
+import Foundation
+import Testing
+
+@testable import LoadGenerator
+
+@Suite struct ReportTests {
+    static func report(hits: Int, misses: Int, passes: Int) -> LoadReport {
+        var tally = Tally()
+        for _ in 0..<hits { tally.add(.answered(status: 200, cache: "HIT"), microseconds: 500) }
+        for _ in 0..<misses { tally.add(.answered(status: 200, cache: "MISS"), microseconds: 5_000) }
+        for _ in 0..<passes { tally.add(.answered(status: 200, cache: "PASS"), microseconds: 4_000) }
+        let configuration = LoadConfiguration(
+            edge: HTTPEndpoint(host: "127.0.0.1", port: 1),
+            caPath: "",
+            tenants: [LoadTenant(id: "alpine", domain: "alpine.test")],
+            products: 10
+        )
+        return LoadReport(
+            configuration: configuration, startedAt: Date(), seconds: 2, total: tally, perTenant: ["alpine": tally],
+            intervals: [], updates: 0, updateErrors: 0
+        )
+    }
+
+    @Test func figuresFromResults() {
+        let report = Self.report(hits: 90, misses: 10, passes: 20)
+        #expect(report.overall.requests == 120)
+        #expect(report.overall.requestsPerSecond == 60)
+        #expect(report.overall.hitRatio == 0.9)
+        #expect(report.overall.latency.p50 < 1 && report.overall.latency.p99 >= 4.9)
+    }
+
+    /// The edge's counters and the origins' product-page requests, before and after, give their views.
+    @Test func serverViewsFromMetrics() {
+        var report = Self.report(hits: 90, misses: 10, passes: 20)
+        let edgeBefore = """
+            storefront_edge_requests_total{tenant="alpine",cache="HIT"} 5
+            storefront_edge_requests_total{tenant="alpine",cache="MISS"} 5
+            """
+        let edgeAfter = """
+            # TYPE storefront_edge_requests_total counter
+            storefront_edge_requests_total{tenant="alpine",cache="HIT"} 85
+            storefront_edge_requests_total{tenant="alpine",cache="COALESCED"} 10
+            storefront_edge_requests_total{tenant="alpine",cache="MISS"} 15
+            storefront_edge_requests_total{tenant="alpine",cache="PASS"} 20
+            """
+        let originBefore = #"hb_requests{http_route="/products/{slug}",http_request_method="GET",http_response_status_code="200"} 100"#
+        let originAfter = """
+            hb_requests{http_route="/products/{slug}",http_request_method="GET",http_response_status_code="200"} 130
+            hb_requests{http_route="/health",http_request_method="GET",http_response_status_code="200"} 999
+            """
+        report.addServerView(edgeBefore: edgeBefore, edgeAfter: edgeAfter, originsBefore: [originBefore], originsAfter: [originAfter])
+        #expect(report.perTenant["alpine"]?.edgeReportedHitRatio == 0.9)
+        #expect(report.overall.edgeReportedHitRatio == 0.9)
+        #expect(report.originProductRequests == 30)
+        // 30 reached the origins, 20 of them the passes: 10 misses of 100 cacheable requests.
+        #expect(report.originObservedHitRatio == 0.9)
+    }
+}
