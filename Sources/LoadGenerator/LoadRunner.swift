@@ -18,8 +18,10 @@ public struct LoadTenant: Codable, Sendable, Hashable {
 
 /// What the load tool does.
 public struct LoadConfiguration: Sendable {
-    /// The edge's HTTPS listener (SNI and Host are each tenant's domain).
+    /// The cache under test: the edge's HTTPS listener (SNI and Host are each tenant's domain), or with
+    /// `plainHTTP` any HTTP/1.1 cache (Host is the tenant's domain), e.g. to compare with Varnish.
     public var edge: HTTPEndpoint
+    public var plainHTTP = false
     /// The CA that issued the storefront certificates.
     public var caPath: String
     public var tenants: [LoadTenant]
@@ -119,7 +121,11 @@ public final class LoadRunner: Sendable {
         head.headers.add(name: "host", value: tenant.domain)
         head.headers.add(name: "user-agent", value: "storefront-load")
         if withCart { head.headers.add(name: "cookie", value: "cart=\(worker)-\(rank)") }
-        let endpoint = HTTPEndpoint(host: configuration.edge.host, port: configuration.edge.port, tlsServerName: tenant.domain)
+        let endpoint = HTTPEndpoint(
+            host: configuration.edge.host,
+            port: configuration.edge.port,
+            tlsServerName: configuration.plainHTTP ? nil : tenant.domain
+        )
         let start = ContinuousClock.now
         let result: RequestResult
         do {

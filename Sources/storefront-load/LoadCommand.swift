@@ -15,7 +15,8 @@ struct LoadCommand: AsyncParsableCommand {
         abstract: "Storefront workload against the edge: Zipf product popularity over several tenants, uncacheable cart requests, product updates with purges; live progress, then a JSON and HTML report."
     )
 
-    @Option(help: "The edge's HTTPS listener.") var edge = "127.0.0.1:8443"
+    @Option(help: "The edge's HTTPS listener (with --plain: any HTTP/1.1 cache, e.g. Varnish).") var edge = "127.0.0.1:8443"
+    @Flag(help: "Plain HTTP instead of TLS.") var plain = false
     @Option(help: "The CA file of the storefront certificates.") var ca = ".state/certs/ca.crt"
     @Option(help: "Origins (host:port,…): tenant list, product updates, and /metrics on port+1000.") var origins = "127.0.0.1:8081,127.0.0.1:8082"
     @Option(help: "The edge's admin listener, for its /metrics (empty: not scraped).") var edgeAdmin = "127.0.0.1:9190"
@@ -34,13 +35,13 @@ struct LoadCommand: AsyncParsableCommand {
     func run() async throws {
         guard let edgeEndpoint = HTTPEndpoint(parsing: edge) else { throw ValidationError("invalid --edge '\(edge)'") }
         let originEndpoints = origins.split(separator: ",").compactMap { HTTPEndpoint(parsing: $0.trimmingCharacters(in: .whitespaces)) }
-        let plain = try HTTP1Client(group: MultiThreadedEventLoopGroup.singleton)
+        let plainClient = try HTTP1Client(group: MultiThreadedEventLoopGroup.singleton)
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         func get(_ endpoint: HTTPEndpoint, _ path: String, headers: [(String, String)] = []) async throws -> (Int, String) {
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
             head.headers.add(name: "host", value: endpoint.host)
             for (name, value) in headers { head.headers.add(name: name, value: value) }
-            let response = try await plain.execute(head, to: endpoint, on: loop, deadline: .now() + .seconds(5)).get()
+            let response = try await plainClient.execute(head, to: endpoint, on: loop, deadline: .now() + .seconds(5)).get()
             return (Int(response.head.status.code), String(buffer: response.body))
         }
 
@@ -66,8 +67,9 @@ struct LoadCommand: AsyncParsableCommand {
         configuration.connections = connections
         configuration.duration = .seconds(seconds)
         configuration.seed = seed
+        configuration.plainHTTP = plain
         if updates > 0, let origin = originEndpoints.first {
-            try await Self.ensureAdmins(for: loadTenants, origin: origin, token: adminToken, password: configuration.adminPassword, client: plain, loop: loop)
+            try await Self.ensureAdmins(for: loadTenants, origin: origin, token: adminToken, password: configuration.adminPassword, client: plainClient, loop: loop)
         }
 
         let edgeAdminEndpoint = HTTPEndpoint(parsing: edgeAdmin)
