@@ -137,7 +137,12 @@ echo "edge cache after the run: $(curl -fsS "http://127.0.0.1:$admin/metrics" | 
 kill "${pids[-1]}"; sleep 0.5
 
 port=$(free_port); start_nginx "$port"; wait_up "$port"
+# Sample how many objects nginx really holds while the Zipf run goes on.
+( peak=0; while [ -d "$work/cache" ]; do n=$(find "$work/cache" -type f 2>/dev/null | wc -l); [ "$n" -gt "$peak" ] && peak=$n && echo "$peak" > "$work/nginx-peak"; sleep 1; done ) &
+sampler=$!
 run nginx "$port"
+kill "$sampler" 2>/dev/null || true
+echo "nginx held at most $(cat "$work/nginx-peak" 2>/dev/null || echo '?') cached files during the run"
 # nginx enforces max_size lazily (its cache manager removes at most 100 files per pass): show what it held.
 echo "nginx cache on disk after the run: $(du -sk "$work/cache" | cut -f1) KiB in $(find "$work/cache" -type f | wc -l) files (budget $((budget_mb * 1024)) KiB)"
 nginx -c "$work/nginx.conf" -s stop; sleep 0.5
