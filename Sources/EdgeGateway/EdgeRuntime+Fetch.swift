@@ -88,6 +88,11 @@ extension EdgeRuntime {
         }
         let headers = head.headers
         for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
+        if key != nil, body.storageCapacity > body.readableBytes + body.readableBytes / 8 + 64 {
+            // The body may be a slice of a larger receive buffer (or grown by doubling): a stored copy of
+            // exactly its size keeps the cache's memory close to what it accounts for.
+            body = ByteBufferAllocator().buffer(buffer: body)
+        }
         let answer = CachedResponse(
             head: head,
             body: body,
