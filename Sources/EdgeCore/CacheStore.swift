@@ -92,10 +92,51 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         var usage = TenantUsage()
     }
 
+    /// The keys carrying one purge tag. Most tags (a product's, a URL's) belong to one object: no set for them.
+    private enum TagMembers {
+        case one(CacheKey)
+        case many(Set<CacheKey>)
+
+        mutating func insert(_ key: CacheKey) {
+            switch self {
+            case .one(let existing):
+                if existing != key { self = .many([existing, key]) }
+            case .many(var keys):
+                self = .one(key)  // release the set so the insert below does not copy it
+                keys.insert(key)
+                self = .many(keys)
+            }
+        }
+
+        /// Without `key`; `nil` when nothing is left.
+        mutating func remove(_ key: CacheKey) -> Bool {
+            switch self {
+            case .one(let existing):
+                return existing == key
+            case .many(var keys):
+                self = .one(key)
+                keys.remove(key)
+                if keys.count == 1, let last = keys.first {
+                    self = .one(last)
+                } else {
+                    self = .many(keys)
+                }
+                return keys.isEmpty
+            }
+        }
+
+        var keys: [CacheKey] {
+            switch self {
+            case .one(let key): [key]
+            case .many(let keys): Array(keys)
+            }
+        }
+    }
+
     private struct State: ~Copyable {
         var nodes: [CacheKey: Node] = [:]
         /// Purge tag → keys carrying it.
-        var tagged: [String: Set<CacheKey>] = [:]
+        var tagged: [String: TagMembers] = [:]
         var queues: [TenantID: Queue] = [:]
         var shares: [TenantID: Double] = [:]
         var bytes = 0
@@ -186,7 +227,13 @@ public final class CacheStore<Payload: Sendable>: Sendable {
                 state.queues[tenant]!.hand = next
             }
             state.nodes[key] = node
-            for tag in tags { state.tagged[tag, default: []].insert(key) }
+            for tag in tags {
+                if state.tagged[tag] == nil {
+                    state.tagged[tag] = .one(key)
+                } else {
+                    state.tagged[tag]!.insert(key)
+                }
+            }
             var queue = state.queues[key.tenant] ?? Queue()
             node.older = queue.newest
             queue.newest?.newer = node
@@ -221,7 +268,7 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         state.withLock { state in
             var removed = 0
             for tag in tags {
-                guard let keys = state.tagged[tag] else { continue }
+                guard let keys = state.tagged[tag]?.keys else { continue }
                 for key in keys where key.tenant == tenant {
                     guard let node = state.nodes[key] else { continue }
                     if soft {
@@ -293,9 +340,8 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         state.queues[tenant] = queue
         state.nodes[node.key] = nil
         state.bytes -= node.size
-        for tag in node.tags {
-            state.tagged[tag]?.remove(node.key)
-            if state.tagged[tag]?.isEmpty == true { state.tagged[tag] = nil }
+        for tag in node.tags where state.tagged[tag]?.remove(node.key) == true {
+            state.tagged[tag] = nil
         }
     }
 }
