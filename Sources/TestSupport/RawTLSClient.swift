@@ -42,12 +42,26 @@ public enum RawTLSClient {
     final class Collector: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let received: NIOLockedValueBox<ByteBuffer>
+        let pauseAfter: Int?
+        private var paused = false
 
-        init(received: NIOLockedValueBox<ByteBuffer>) { self.received = received }
+        init(received: NIOLockedValueBox<ByteBuffer>, pauseAfter: Int? = nil) {
+            self.received = received
+            self.pauseAfter = pauseAfter
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
-            received.withLockedValue { $0.writeBuffer(&buffer) }
+            let total = received.withLockedValue { received in
+                received.writeBuffer(&buffer)
+                return received.readableBytes
+            }
+            // Stop reading on the event loop itself, the moment the first bytes are in: a test task that is
+            // scheduled late cannot let the whole response through first.
+            if let pauseAfter, !paused, total >= pauseAfter {
+                paused = true
+                _ = context.channel.setOption(ChannelOptions.autoRead, value: false)
+            }
         }
     }
 }
@@ -64,7 +78,9 @@ public final class RawTLSConnection: Sendable {
     }
 
     /// Connects and completes the handshake.
-    public static func connect(port: Int, serverName: String, caPath: String) async throws -> RawTLSConnection {
+    /// - Parameter pauseAfter: stop reading (as ``setReading(_:)`` with `false`) as soon as this many bytes
+    ///   arrived, on the event loop.
+    public static func connect(port: Int, serverName: String, caPath: String, pauseAfter: Int? = nil) async throws -> RawTLSConnection {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(caPath)
         tls.applicationProtocols = ["http/1.1"]
@@ -74,7 +90,7 @@ public final class RawTLSConnection: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
-                    try channel.pipeline.syncOperations.addHandler(RawTLSClient.Collector(received: received))
+                    try channel.pipeline.syncOperations.addHandler(RawTLSClient.Collector(received: received, pauseAfter: pauseAfter))
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()

@@ -119,11 +119,19 @@ import TestSupport
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin], configure: { $0.limits.slowReadTimeout = .milliseconds(500) }) { edge in
             let host = edge.alpineDomain
-            let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath)
+            let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath, pauseAfter: 1)
             try await connection.send("GET /big HTTP/1.1\r\nHost: \(host)\r\n\r\n")
             while connection.receivedCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
-            try await connection.setReading(false)
-            try await Task.sleep(for: .seconds(2))
+            // Wait until the socket buffers are full (the origin stops being able to send), then for the
+            // slow-read limit and some margin: filling them takes a while on a busy machine.
+            var last = -1
+            for _ in 0..<150 {
+                try await Task.sleep(for: .milliseconds(200))
+                let sent = origin.generatedBytesSent
+                if sent == last { break }
+                last = sent
+            }
+            try await Task.sleep(for: .milliseconds(1_500))
             // Reading again drains what the kernel holds, then finds the connection closed short of the body.
             try await connection.setReading(true)
             try await Self.waitUntilClosed(connection, within: .seconds(10))
