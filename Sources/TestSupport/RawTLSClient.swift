@@ -6,13 +6,14 @@ import NIOSSL
 /// Sends raw bytes over TLS (with SNI) and collects what comes back, for tests of wire-level behaviour:
 /// pipelining, malformed requests.
 public enum RawTLSClient {
-    /// Writes `request` and returns everything received until the server closes or `idle` passes without data.
+    /// Writes `request` and returns everything received until the server closes or `idle` passes without data
+    /// (long enough that a test task scheduled late on a busy machine does not stop listening early).
     public static func exchange(
         _ request: String,
         port: Int,
         serverName: String,
         caPath: String,
-        idle: TimeAmount = .milliseconds(500)
+        idle: TimeAmount = .seconds(2)
     ) async throws -> String {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(caPath)
