@@ -71,6 +71,10 @@ for port in "$edge_port" "$nginx_port"; do
   for _ in 1 2 3; do curl -fsS -o /dev/null --cacert "$state/certs/ca.crt" --resolve "$domain:$port:127.0.0.1" "$(url "$port")"; done
 done
 edge_pids=$(cat "$state/edge.pid")
+# Is the edge writing its access log (the default; `EDGE_ACCESS_LOG=off deploy/dev up` turns it off)?
+log_size() { stat -c %s "$state/edge.log" 2>/dev/null || echo 0; }
+before_log=$(log_size); curl -fsS -o /dev/null --cacert "$state/certs/ca.crt" --resolve "$domain:$edge_port:127.0.0.1" "$(url "$edge_port")"; sleep 0.4
+edge_access_log=$([ "$(log_size)" -gt "$before_log" ] && echo on || echo off)
 nginx_pids=$(pgrep -f "nginx: worker process" -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
 cpu_ticks() { local t=0; for p in $1; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
 hz=$(getconf CLK_TCK)
@@ -117,4 +121,5 @@ echo "medians over $rounds rounds (TLS, HTTP/1.1 keep-alive, wrk -t2 -c$connecti
 echo "  edge : $me req/s, p99 $pe ms, $ce us CPU/request, HTTP/2 $he req/s"
 echo "  nginx: $mn req/s, p99 $pn ms, $cn us CPU/request, HTTP/2 $hn req/s"
 echo "  ours/nginx: req/s $(echo "scale=2; $me / $mn" | bc), p99 $(echo "scale=2; $pe / $pn" | bc) (lower is better), CPU/request $(echo "scale=2; $ce / $cn" | bc) (lower is better), HTTP/2 req/s $(echo "scale=2; $he / $hn" | bc)"
+echo "access log: edge $edge_access_log, nginx off (compare like with like: EDGE_ACCESS_LOG=off deploy/dev up)"
 echo "machine: $(nproc) cores, $(awk '/model name/ {$1=$2=$3=""; print; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -r); nginx $(nginx -v 2>&1 | sed 's/.*\///')"
