@@ -63,11 +63,35 @@ if ! nginx -t -c "$work/nginx.conf" >/dev/null 2>&1; then
   sed -i -e '/http2 on;/d' -e "s/listen 127.0.0.1:$nginx_port ssl;/listen 127.0.0.1:$nginx_port ssl http2;/" "$work/nginx.conf"
 fi
 nginx -c "$work/nginx.conf"
-trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; sleep 0.3; rm -rf "$work"' EXIT
+extra_pids=()
+trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$work"' EXIT
+
+# Varnish behind hitch (TLS and ALPN h2 in front, PROXY protocol to Varnish) when both are installed:
+# Varnish's own recommendation for TLS. malloc storage, HTTP/2 enabled, the same two origins.
+varnish_port=""
+if command -v varnishd >/dev/null && command -v hitch >/dev/null; then
+  varnish_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  backend_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  printf '%s\n' 'vcl 4.1;' 'import directors;' \
+    'backend o1 { .host = "127.0.0.1"; .port = "8081"; }' 'backend o2 { .host = "127.0.0.1"; .port = "8082"; }' \
+    'sub vcl_init { new origins = directors.round_robin(); origins.add_backend(o1); origins.add_backend(o2); }' \
+    'sub vcl_recv { set req.backend_hint = origins.backend(); }' > "$work/default.vcl"
+  mkdir -p "$work/varnish"
+  varnishd -F -a "127.0.0.1:$backend_port,PROXY" -f "$work/default.vcl" -s malloc,256m -n "$work/varnish" \
+    -p feature=+http2 > "$work/varnish.log" 2>&1 &
+  extra_pids+=($!)
+  cat "$state/certs/$domain/tls.crt" "$state/certs/$domain/tls.key" > "$work/hitch.pem"
+  printf '%s\n' "frontend = \"[127.0.0.1]:$varnish_port\"" "backend = \"[127.0.0.1]:$backend_port\"" \
+    "pem-file = \"$work/hitch.pem\"" 'alpn-protos = "h2, http/1.1"' 'write-proxy-v2 = on' \
+    "workers = $(nproc)" 'daemon = off' 'user = "nobody"' > "$work/hitch.conf"
+  hitch --config="$work/hitch.conf" > "$work/hitch.log" 2>&1 &
+  extra_pids+=($!)
+  sleep 1
+fi
 sleep 0.5
 
 url() { echo "https://$domain:$1$path"; }
-for port in "$edge_port" "$nginx_port"; do
+for port in "$edge_port" "$nginx_port" $varnish_port; do
   for _ in 1 2 3; do curl -fsS -o /dev/null --cacert "$state/certs/ca.crt" --resolve "$domain:$port:127.0.0.1" "$(url "$port")"; done
 done
 edge_pids=$(cat "$state/edge.pid")
@@ -101,7 +125,11 @@ run_h2() {
 }
 
 grep -q " $domain\$" /etc/hosts || echo "127.0.0.1 $domain" >> /etc/hosts
-declare -a e_rps e_p99 e_cpu n_rps n_p99 n_cpu e_h2 n_h2
+declare -a e_rps e_p99 e_cpu n_rps n_p99 n_cpu e_h2 n_h2 v_rps v_p99 v_cpu v_h2
+varnish_pids=""
+if [ -n "$varnish_port" ]; then
+  varnish_pids="$(pgrep -f "varnishd.*$work/varnish" | tr '\n' ' ') $(pgrep -f "hitch --config=$work/hitch.conf" | tr '\n' ' ')"
+fi
 echo "round  server  req/s  p99(ms)  cpu(us/req)  h2 req/s"
 for r in $(seq 1 "$rounds"); do
   read -r a b c < <(run_wrk "$edge_port" "$edge_pids"); e_rps+=("$a"); e_p99+=("$b"); e_cpu+=("$c")
@@ -110,6 +138,11 @@ for r in $(seq 1 "$rounds"); do
   read -r a b c < <(run_wrk "$nginx_port" "$nginx_pids"); n_rps+=("$a"); n_p99+=("$b"); n_cpu+=("$c")
   h=$(run_h2 "$nginx_port"); n_h2+=("$h")
   echo "$r      nginx   $a  $b  $c  $h"
+  if [ -n "$varnish_port" ]; then
+    read -r a b c < <(run_wrk "$varnish_port" "$varnish_pids"); v_rps+=("$a"); v_p99+=("$b"); v_cpu+=("$c")
+    h=$(run_h2 "$varnish_port"); v_h2+=("$h")
+    echo "$r      varnish $a  $b  $c  $h"
+  fi
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 me=$(median "${e_rps[@]}"); mn=$(median "${n_rps[@]}")
@@ -120,6 +153,11 @@ echo
 echo "medians over $rounds rounds (TLS, HTTP/1.1 keep-alive, wrk -t2 -c$connections -d${seconds}s; HTTP/2 h2load -c$connections -m10):"
 echo "  edge : $me req/s, p99 $pe ms, $ce us CPU/request, HTTP/2 $he req/s"
 echo "  nginx: $mn req/s, p99 $pn ms, $cn us CPU/request, HTTP/2 $hn req/s"
+if [ -n "$varnish_port" ]; then
+  mv=$(median "${v_rps[@]}"); pv=$(median "${v_p99[@]}"); cv=$(median "${v_cpu[@]}"); hv=$(median "${v_h2[@]}")
+  echo "  varnish+hitch: $mv req/s, p99 $pv ms, $cv us CPU/request, HTTP/2 $hv req/s"
+  echo "  ours/varnish: req/s $(echo "scale=2; $me / $mv" | bc), p99 $(echo "scale=2; $pe / $pv" | bc), CPU/request $(echo "scale=2; $ce / $cv" | bc), HTTP/2 req/s $(echo "scale=2; $he / $hv" | bc)"
+fi
 echo "  ours/nginx: req/s $(echo "scale=2; $me / $mn" | bc), p99 $(echo "scale=2; $pe / $pn" | bc) (lower is better), CPU/request $(echo "scale=2; $ce / $cn" | bc) (lower is better), HTTP/2 req/s $(echo "scale=2; $he / $hn" | bc)"
 echo "access log: edge $edge_access_log, nginx off (compare like with like: EDGE_ACCESS_LOG=off deploy/dev up)"
 echo "machine: $(nproc) cores, $(awk '/model name/ {$1=$2=$3=""; print; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -r); nginx $(nginx -v 2>&1 | sed 's/.*\///')"
