@@ -1,5 +1,6 @@
 import EdgeGateway
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -68,7 +69,9 @@ import TestSupport
         try await EdgeFixture.with(origins: [origin]) { first in
             try await EdgeFixture.with(origins: [origin], sameTenantsAs: first) { second in
                 let ports = [first.ports.https, second.ports.https]
-                let stop = Date().addingTimeInterval(1.5)
+                // The phases follow what happened, not the clock (a busy CI machine is slow): drain once the
+                // first edge has served some requests, stop once the second one has too.
+                let stopped = NIOLockedValueBox(false)
                 let results = try await withThrowingTaskGroup(of: (served: [Int], failures: [String]).self) { tasks in
                     for worker in 0..<8 {
                         tasks.addTask {
@@ -76,7 +79,7 @@ import TestSupport
                             var failures: [String] = []
                             var target = 0
                             var index = 0
-                            while Date() < stop {
+                            while !stopped.withLockedValue({ $0 }) {
                                 index += 1
                                 do {
                                     let response = try await first.client.request(
@@ -95,8 +98,12 @@ import TestSupport
                         }
                     }
                     tasks.addTask {
-                        try await Task.sleep(for: .milliseconds(500))
+                        defer { stopped.withLockedValue { $0 = true } }
+                        let deadline = ContinuousClock.now + .seconds(60)
+                        while origin.requestCount < 16, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
                         #expect(await first.server.drain(timeout: .seconds(10)))
+                        let drained = origin.requestCount
+                        while origin.requestCount < drained + 16, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
                         return ([0, 0], [])
                     }
                     return try await tasks.reduce(into: (served: [0, 0], failures: [String]())) { total, part in

@@ -131,13 +131,15 @@ import TestSupport
         defer { Task { await first.stop(); await second.stop(); for origin in replacements.withLockedValue({ $0 }) { await origin.stop() } } }
         try await EdgeFixture.with(origins: [first, second]) { edge in
             let pool = edge.server.originPool
-            let stop = Date().addingTimeInterval(2.0)
+            // Phases follow what happened, not the clock: roll after traffic flowed, stop once the last new
+            // instance has answered some.
+            let stopped = NIOLockedValueBox(false)
             let failures = try await withThrowingTaskGroup(of: [String].self) { tasks in
                 for worker in 0..<6 {
                     tasks.addTask {
                         var failures: [String] = []
                         var index = 0
-                        while Date() < stop {
+                        while !stopped.withLockedValue({ $0 }) {
                             index += 1
                             do {
                                 let response = try await edge.get("/r/\(worker)/\(index)")
@@ -150,10 +152,14 @@ import TestSupport
                     }
                 }
                 tasks.addTask {
+                    defer { stopped.withLockedValue { $0 = true } }
+                    let deadline = ContinuousClock.now + .seconds(60)
+                    func served() -> Int { ([first, second] + replacements.withLockedValue { $0 }).reduce(0) { $0 + Self.pageRequests($1) } }
                     // Roll: replace first, then second, each drained while taking traffic.
                     var current = [first, second]
                     for index in 0..<2 {
-                        try await Task.sleep(for: .milliseconds(400))
+                        let before = served()
+                        while served() < before + 20, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
                         let replacement = try await Self.origin(named: "new-\(index)", delay: .milliseconds(20))
                         replacements.withLockedValue { $0.append(replacement) }
                         // The new instance joins (discovery), the old one leaves and drains.
@@ -162,6 +168,9 @@ import TestSupport
                         current.append(replacement)
                         await old.drain()
                         pool.update(current.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) })
+                    }
+                    while replacements.withLockedValue({ $0 }).contains(where: { Self.pageRequests($0) < 5 }), ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(10))
                     }
                     return []
                 }
