@@ -15,29 +15,17 @@ public enum RawTLSClient {
         caPath: String,
         idle: TimeAmount = .seconds(2)
     ) async throws -> String {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .file(caPath)
-        tls.applicationProtocols = ["http/1.1"]
-        let context = try NIOSSLContext(configuration: tls)
-        let received = NIOLockedValueBox(ByteBuffer())
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: serverName))
-                    try channel.pipeline.syncOperations.addHandler(Collector(received: received))
-                }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
-        try await channel.writeAndFlush(ByteBuffer(string: request))
+        let connection = try await RawTLSConnection.connect(port: port, serverName: serverName, caPath: caPath)
+        try await connection.send(request)
         var lastSize = -1
-        while channel.isActive {
+        while connection.isActive {
             try await Task.sleep(for: .nanoseconds(idle.nanoseconds))
-            let size = received.withLockedValue { $0.readableBytes }
+            let size = connection.receivedCount
             if size == lastSize { break }
             lastSize = size
         }
-        try? await channel.close()
-        return received.withLockedValue { String(buffer: $0) }
+        await connection.close()
+        return String(buffer: connection.receivedBytes)
     }
 
     final class Collector: ChannelInboundHandler {

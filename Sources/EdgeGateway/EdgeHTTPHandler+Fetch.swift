@@ -1,0 +1,180 @@
+import EdgeCore
+import NIOCore
+import NIOHTTP1
+import Shared
+
+/// The miss path: one fetch per key (coalesced waiters), stale-if-error, admission, invalidation after
+/// unsafe methods, and waiters resuming.
+extension EdgeHTTPHandler {
+    /// A miss (or an unusable stale object): the first request fetches, the others wait for it.
+    func coalescedFetch(
+        context: ChannelHandlerContext,
+        head: HTTPRequestHead,
+        tenant: TenantID,
+        key: CacheKey,
+        stale: (hit: CacheStore<CachedResponse>.Hit, servableOnError: Bool)?
+    ) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        let waiter = CoalescedWaiter { outcome in
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.resume(context: context, head: head, tenant: tenant, outcome: outcome)
+            }
+        }
+        switch runtime.coalescer.join(key, waiter: waiter) {
+        case .leader:
+            fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: key, stale: stale)
+        case .waiter:
+            break  // resumed when the leader's fetch ends
+        }
+    }
+
+    func fetch(
+        context: ChannelHandlerContext,
+        head: HTTPRequestHead,
+        body: ByteBuffer?,
+        tenant: TenantID,
+        storeAs key: CacheKey?,
+        stale: (hit: CacheStore<CachedResponse>.Hit, servableOnError: Bool)? = nil
+    ) {
+        let upstream = runtime.upstreamHead(
+            for: head,
+            tenant: tenant,
+            clientAddress: context.channel.remoteAddress?.ipAddress ?? "unknown",
+            cacheFill: key != nil,
+            revalidating: stale?.hit.payload
+        )
+        let deadline = NIODeadline.now() + runtime.configuration.originTimeout
+        let future = runtime.sendToOrigin(
+            upstream,
+            body: body,
+            on: context.eventLoop,
+            deadline: deadline,
+            streamAbove: runtime.configuration.maximumStoredObjectSize
+        )
+        let asked = EdgeRuntime.now()
+        future.assumeIsolated().whenComplete { result in
+            if case .success(let (_, origin)) = result {
+                self.originUsed = origin
+                self.originNanoseconds = EdgeRuntime.now() - asked
+            }
+            switch result.map(\.0) {
+            case .success(let response) where response.head.status.code >= 500 && stale?.servableOnError == true:
+                // RFC 5861 stale-if-error: a 5xx from the origin, a stale copy allowed: serve the copy.
+                response.stream?.cancel()
+                self.failed(context: context, head: head, tenant: tenant, key: key, stale: stale, status: .badGateway, message: "origin error")
+            case .success(let response):
+                self.received(context: context, request: head, response: response, tenant: tenant, key: key, stale: stale?.hit)
+            case .failure(let error):
+                self.runtime.logger.warning("origin request failed", metadata: ["tenant": "\(tenant)", "error": "\(error)"])
+                let timedOut = (error as? HTTPClientError) == .timeout
+                let noOrigin = (error as? OriginPoolError) == .noUsableOrigin
+                self.failed(
+                    context: context,
+                    head: head,
+                    tenant: tenant,
+                    key: key,
+                    stale: stale,
+                    status: timedOut ? .gatewayTimeout : .badGateway,
+                    message: timedOut ? "origin timed out" : noOrigin ? "no healthy origin" : "origin unavailable"
+                )
+            }
+        }
+    }
+
+    /// The origin could not answer: a stale copy where allowed, else an error; waiters get the same.
+    func failed(
+        context: ChannelHandlerContext,
+        head: HTTPRequestHead,
+        tenant: TenantID,
+        key: CacheKey?,
+        stale: (hit: CacheStore<CachedResponse>.Hit, servableOnError: Bool)?,
+        status: HTTPResponseStatus,
+        message: String
+    ) {
+        if let stale, stale.servableOnError {
+            if let key { runtime.wakeWaiters(key, .response(stale.hit.payload, initialAge: stale.hit.initialAge, receivedAt: stale.hit.storedAt)) }
+            let age = stale.hit.initialAge + Int((EdgeRuntime.now() &- stale.hit.storedAt) / 1_000_000_000)
+            write(context: context, request: head, response: stale.hit.payload, age: age, tenant: tenant, outcome: .stale)
+            return
+        }
+        if let key { runtime.wakeWaiters(key, .failed(status, message)) }
+        respondSynthetic(context: context, head: head, status: status, message: message, close: false)
+    }
+
+    func received(
+        context: ChannelHandlerContext,
+        request: HTTPRequestHead,
+        response: HTTPClientResponse,
+        tenant: TenantID,
+        key: CacheKey?,
+        stale: CacheStore<CachedResponse>.Hit?
+    ) {
+        if Self.unsafeMethods.contains(request.method), (200..<400).contains(Int(response.head.status.code)) {
+            invalidateAfterUnsafe(tenant: tenant, target: request.uri, headers: response.head.headers)
+        }
+        if let stream = response.stream {
+            relay(context: context, request: request, head: response.head, stream: stream, tenant: tenant, key: key, stale: stale)
+            return
+        }
+        switch runtime.admit(response, request: request, tenant: tenant, key: key, stale: stale) {
+        case .foreignTenant:
+            if let key { runtime.wakeWaiters(key, .failed(.badGateway, "origin tenant mismatch")) }
+            respondSynthetic(context: context, head: request, status: .badGateway, message: "origin tenant mismatch", close: false)
+        case .serve(let answer, let age, let stored, let revalidated, let varied):
+            if let key {
+                // Not stored means not shareable (private, Set-Cookie, …): waiters ask the origin themselves;
+                // one variant of several may not be theirs: they look up again.
+                let outcome: CoalescedOutcome =
+                    !stored ? .fetchYourself
+                    : varied ? .lookupAgain : .response(answer, initialAge: age, receivedAt: EdgeRuntime.now())
+                runtime.wakeWaiters(key, outcome)
+            }
+            let outcome: CacheStatistics.Outcome = key == nil || !stored ? .pass : (revalidated ? .hit : .miss)
+            write(context: context, request: request, response: answer, age: key == nil ? nil : age, tenant: tenant, outcome: outcome)
+        }
+    }
+
+    static let unsafeMethods: [HTTPMethod] = [.POST, .PUT, .DELETE, .PATCH]
+
+    /// RFC 9111 §4.4: a successful unsafe request invalidates the stored responses for its target and for
+    /// `Location`/`Content-Location` when they point into the same tenant.
+    func invalidateAfterUnsafe(tenant: TenantID, target: String, headers: HTTPHeaders) {
+        var targets = [target]
+        for name in ["location", "content-location"] {
+            guard let value = headers.first(name: name) else { continue }
+            if value.hasPrefix("/") {
+                targets.append(value)
+            } else if let schemeEnd = value.range(of: "://") {
+                let rest = value[schemeEnd.upperBound...]
+                let authority = rest.prefix(while: { $0 != "/" })
+                let path = rest.dropFirst(authority.count)
+                if let host = HostName(normalising: authority), runtime.registry.snapshot.tenant(for: host) == tenant {
+                    targets.append(path.isEmpty ? "/" : String(path))
+                }
+            }
+        }
+        for target in targets {
+            let normalized = RequestTarget(target, trackingParameters: runtime.configuration.trackingParameters).normalized
+            runtime.cache.purge(tenant: tenant, tags: [SurrogateKey.url(tenant, normalized).rawValue])
+        }
+    }
+
+    /// Continues a request that waited for another request's fetch of the same key.
+    func resume(context: ChannelHandlerContext, head: HTTPRequestHead, tenant: TenantID, outcome: CoalescedOutcome) {
+        switch outcome {
+        case .response(let response, let initialAge, let receivedAt):
+            let age = initialAge + Int((EdgeRuntime.now() &- receivedAt) / 1_000_000_000)
+            write(context: context, request: head, response: response, age: age, tenant: tenant, outcome: .coalesced)
+        case .fetchYourself:
+            fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: nil)
+        case .lookupAgain:
+            guard case .lookup(let base) = CachePolicy.classify(tenant: tenant, method: head.method.rawValue, target: head.uri, hasCredentials: false)
+            else { return }
+            lookup(context: context, head: head, tenant: tenant, key: runtime.varyIndex.key(for: base) { head.headers[$0] })
+        case .failed(let status, let message):
+            respondSynthetic(context: context, head: head, status: status, message: message, close: false)
+        }
+    }
+}
