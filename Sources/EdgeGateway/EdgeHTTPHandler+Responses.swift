@@ -178,23 +178,17 @@ extension EdgeHTTPHandler {
 extension EdgeHTTPHandler {
     /// A request is answered: its latency and status go to the metrics, its line to the access log (when on).
     func logAccess(context: ChannelHandlerContext, request: HTTPRequestHead, tenant: String?, status: Int, cache: String, bytes: Int) {
-        let now = EdgeRuntime.now()
-        let total = requestStart > 0 && now > requestStart ? now - requestStart : 0
-        runtime.metrics.recordRequest(tenant: tenant ?? "-", status: status, cache: cache, nanoseconds: total, originNanoseconds: originNanoseconds)
-        guard let accessLog = runtime.accessLog else { return }
-        accessLog.record(
-            AccessLog.Entry(
-                tenant: tenant ?? "-",
-                host: request.headers.first(name: "host") ?? "-",
-                method: request.method.rawValue,
-                path: request.uri,
-                status: status,
-                cache: cache,
-                origin: originUsed?.description,
-                originNanoseconds: originNanoseconds,
-                totalNanoseconds: total,
-                bytes: bytes
-            ),
+        runtime.recordAnswer(
+            tenant: tenant,
+            host: request.headers.first(name: "host"),
+            method: request.method.rawValue,
+            path: request.uri,
+            status: status,
+            cache: cache,
+            origin: originUsed,
+            originNanoseconds: originNanoseconds,
+            started: requestStart,
+            bytes: bytes,
             on: context.eventLoop
         )
     }

@@ -47,9 +47,8 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     var quiescing = false
     /// A large origin response being relayed (not buffered); cancelled if the client goes away.
     var activeStream: UpstreamBodyStream?
-    /// The last `Host` value this connection resolved, with the directory generation it was resolved in:
-    /// keep-alive requests with the same Host skip normalisation and the directory lookup.
-    private var resolvedHost: (raw: String, generation: Int, tenant: TenantID, settings: TenantEdgeSettings)?
+    /// The tenant of the last `Host` value this connection resolved.
+    private var hostCache = ConnectionHostCache()
 
     init(runtime: EdgeRuntime, connectionTenant: TenantID, rawHTTP1: Bool = false, requestGuard: RequestGuard? = nil) {
         self.runtime = runtime
@@ -207,17 +206,12 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func lookUpTenant(context: ChannelHandlerContext, head: HTTPRequestHead) -> (TenantID, TenantEdgeSettings)? {
-        let hostValues = head.headers["host"]
-        let generation = runtime.registry.generation
-        if hostValues.count == 1, let known = resolvedHost, known.generation == generation, known.raw == hostValues[0] {
-            return (known.tenant, known.settings)
-        }
-        let snapshot = runtime.registry.snapshot
-        switch TenantResolver(snapshot: snapshot).resolve(connectionTenant: connectionTenant, hostValues: hostValues) {
-        case .badRequest(let reason):
+        switch hostCache.resolve(hostValues: head.headers["host"], connectionTenant: connectionTenant, registry: runtime.registry) {
+        case .tenant(let tenant, let settings):
+            return (tenant, settings)
+        case .refused(.badRequest(let reason)):
             respondSynthetic(context: context, head: head, status: .badRequest, message: reason, close: true)
-            return nil
-        case .misdirected:
+        case .refused:
             respondSynthetic(
                 context: context,
                 head: head,
@@ -225,28 +219,19 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 message: "this host is not served on this connection",
                 close: true
             )
-            return nil
-        case .tenant(let tenant, _):
-            let settings = snapshot.settings(for: tenant)
-            resolvedHost = (hostValues[0], generation, tenant, settings)
-            return (tenant, settings)
         }
+        return nil
     }
 
     private func handle(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer?) {
         guard let (tenant, settings) = resolveTenant(context: context, head: head) else { return }
         // Cache key and origin request both use the normalised target (tracking parameters dropped).
         var head = head
-        head.uri = RequestTarget(head.uri, trackingParameters: runtime.configuration.trackingParameters).normalized
-        let hasCredentials = CachePolicy.hasCredentials(
-            hasAuthorization: head.headers.contains(name: "authorization"),
-            cookieHeaders: head.headers["cookie"],
-            allowList: settings.cookieAllowList
-        )
-        switch CachePolicy.classify(tenant: tenant, method: head.method.rawValue, target: head.uri, hasCredentials: hasCredentials) {
-        case .lookup(let key):
-            lookup(context: context, head: head, tenant: tenant, key: runtime.varyIndex.key(for: key) { head.headers[$0] })
-        case .pass:
+        let route = runtime.cacheRoute(tenant: tenant, settings: settings, method: head.method.rawValue, target: head.uri) { head.headers[$0] }
+        head.uri = route.target
+        if let key = route.key {
+            lookup(context: context, head: head, tenant: tenant, key: key)
+        } else {
             fetch(context: context, head: head, body: body, tenant: tenant, storeAs: nil)
         }
     }

@@ -227,8 +227,9 @@ public final class EdgeServer: Sendable {
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
-        // ALPN: HTTP/2 streams get the HTTP/2 codec and response parts; HTTP/1.1 (and clients without ALPN)
-        // get the edge's own byte-writing path behind NIO's request decoder.
+        // ALPN: on HTTP/2, fresh hits are answered on the connection (HTTP2HitHandler) and every other stream
+        // gets a stream channel with the HTTP/2-to-HTTP/1 codec; HTTP/1.1 (and clients without ALPN) get the
+        // edge's own byte-writing path behind NIO's request decoder.
         return channel.configureHTTP2SecureUpgrade(
             h2ChannelConfigurator: { connection in
                 connection.configureHTTP2Pipeline(mode: .server, initialLocalSettings: Self.http2Settings) { stream in
@@ -238,6 +239,10 @@ public final class EdgeServer: Sendable {
                     }
                 }.flatMapThrowing { multiplexer in
                     try connection.pipeline.syncOperations.addHandler(HTTP2DrainHandler(), position: .before(multiplexer))
+                    try connection.pipeline.syncOperations.addHandler(
+                        HTTP2HitHandler(runtime: runtime, connectionTenant: tenant),
+                        position: .before(multiplexer)
+                    )
                 }
             },
             http1ChannelConfigurator: { connection in
