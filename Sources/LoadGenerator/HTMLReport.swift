@@ -37,7 +37,8 @@ extension LoadReport {
             \(settings.tenants.count) tenants × \(settings.products) products, Zipf exponent \(settings.zipfExponent),
             \(String(format: "%.0f", settings.uncacheableShare * 100))% uncacheable (cart cookie), \(settings.updatesPerSecond) product updates/s
             (\(updates) done, \(updateErrors) failed), \(settings.connections) connections, seed \(settings.seed).</p>
-            <p>Hit ratio as the origins observed it: <b>\(percent(originObservedHitRatio))</b>\(originProductRequests.map { " (\($0) product-page requests reached the origins)" } ?? "").</p>
+            <p>Hit ratio after \(String(format: "%.0f", warmUpSeconds)) s of warm-up (X-Cache): <b>\(percent(steadyHitRatio))</b>.
+            Hit ratio as the origins observed it: <b>\(percent(originObservedHitRatio))</b>\(originProductRequests.map { " (\($0) product-page requests reached the origins)" } ?? "").</p>
             <table><tr><th>tenant</th><th>requests</th><th>req/s</th><th>hit ratio (X-Cache)</th><th>hit ratio (edge)</th>
             <th>hits / misses / passes</th><th>p50</th><th>p95</th><th>p99</th><th>p99.9</th><th>errors</th></tr>
             \(row("all", overall))\(tenants)</table>

@@ -47,6 +47,10 @@ public struct LoadReport: Codable, Sendable {
     public var updates: Int
     public var updateErrors: Int
     public var intervals: [IntervalPoint]
+    /// Seconds left out of ``steadyHitRatio``.
+    public var warmUpSeconds: Double
+    /// Hits over hits and misses (X-Cache) after the warm-up: the hit ratio once the cache is filled.
+    public var steadyHitRatio: Double?
 
     init(
         configuration: LoadConfiguration,
@@ -91,8 +95,18 @@ public struct LoadReport: Codable, Sendable {
         self.overall = figures(total)
         self.perTenant = perTenant.mapValues(figures)
         self.intervals = intervals
+        self.warmUpSeconds = Double(configuration.warmUp.components.seconds)
+        self.steadyHitRatio = Self.hitRatio(of: intervals, after: warmUpSeconds)
         self.updates = updates
         self.updateErrors = updateErrors
+    }
+
+    /// Hits over hits and misses of the intervals that end after `second`.
+    static func hitRatio(of intervals: [IntervalPoint], after second: Double) -> Double? {
+        let counted = intervals.filter { $0.second > second + 0.5 }
+        let hits = counted.reduce(0) { $0 + $1.hits }
+        let lookups = hits + counted.reduce(0) { $0 + $1.misses }
+        return lookups > 0 ? Double(hits) / Double(lookups) : nil
     }
 
     /// Fills in the edge's and the origins' own counts from `/metrics` texts taken before and after the run.

@@ -40,6 +40,8 @@ public struct LoadConfiguration: Sendable {
     /// Concurrent connections (each a closed loop: one request at a time).
     public var connections = 32
     public var duration: Duration = .seconds(30)
+    /// The first seconds of the run, left out of the report's steady-state hit ratio (the cache fills).
+    public var warmUp: Duration = .seconds(10)
     public var seed: UInt64 = 42
 
     public init(edge: HTTPEndpoint, caPath: String, tenants: [LoadTenant], products: Int) {

@@ -91,6 +91,8 @@ final class LoadStatistics: Sendable {
                 second: elapsed,
                 requests: interval.requests,
                 hitRatio: interval.hitRatio,
+                hits: interval.hits,
+                misses: interval.misses,
                 p99Milliseconds: interval.milliseconds(atPercentile: 99),
                 errors: interval.errors.values.reduce(0, +)
             )
@@ -110,6 +112,9 @@ public struct IntervalPoint: Codable, Sendable {
     public var second: Double
     public var requests: Int
     public var hitRatio: Double?
+    /// Hits and misses in this second (passes excluded), for ratios over several seconds.
+    public var hits: Int
+    public var misses: Int
     public var p99Milliseconds: Double
     public var errors: Int
 }

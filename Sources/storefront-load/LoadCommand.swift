@@ -27,6 +27,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Product updates per second (0: none); each purges the product at every edge.") var updates = 0.5
     @Option(help: "Concurrent connections.") var connections = 32
     @Option(help: "Seconds to run.") var seconds = 30
+    @Option(help: "Seconds of warm-up left out of the steady-state hit ratio.") var warmUp = 10
     @Option(help: "Random seed (same seed, same request sequence per connection).") var seed: UInt64 = 42
     @Option(help: "Where report.json and report.html go.") var out = ".state/load-report"
     @Option(help: "Platform admin token (to create the tenant admin used for updates).") var adminToken = ProcessInfo.processInfo.environment["ADMIN_TOKEN"] ?? "dev-admin-token"
@@ -66,6 +67,7 @@ struct LoadCommand: AsyncParsableCommand {
         configuration.origins = originEndpoints
         configuration.connections = connections
         configuration.duration = .seconds(seconds)
+        configuration.warmUp = .seconds(min(warmUp, max(0, seconds - 1)))
         configuration.seed = seed
         configuration.plainHTTP = plain
         if updates > 0, let origin = originEndpoints.first {
@@ -102,6 +104,7 @@ struct LoadCommand: AsyncParsableCommand {
             overall.latency.p50, overall.latency.p95, overall.latency.p99, overall.latency.p999,
             overall.errors.values.reduce(0, +), report.updates, report.updateErrors
         ))
+        print(String(format: "  after %.0f s of warm-up: hit ratio %@ (X-Cache)", report.warmUpSeconds, Self.percent(report.steadyHitRatio)))
         for (tenant, figures) in report.perTenant.sorted(by: { $0.key < $1.key }) {
             print(String(format: "  %@: %d requests, hit ratio %@ (X-Cache), %@ (edge), p99 %.2f ms", tenant, figures.requests, Self.percent(figures.hitRatio), Self.percent(figures.edgeReportedHitRatio), figures.latency.p99))
         }

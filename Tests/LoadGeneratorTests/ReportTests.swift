@@ -30,6 +30,21 @@ import Testing
         #expect(report.overall.latency.p50 < 1 && report.overall.latency.p99 >= 4.9)
     }
 
+    /// The steady-state hit ratio weighs the seconds after the warm-up by their requests and leaves the
+    /// cold seconds out.
+    @Test func steadyHitRatioLeavesOutTheWarmUp() {
+        func point(_ second: Double, hits: Int, misses: Int) -> IntervalPoint {
+            IntervalPoint(second: second, requests: hits + misses + 5, hitRatio: nil, hits: hits, misses: misses, p99Milliseconds: 1, errors: 0)
+        }
+        let intervals = [
+            point(1.0, hits: 0, misses: 100), point(2.0, hits: 50, misses: 50),
+            point(3.0, hits: 90, misses: 10), point(4.0, hits: 270, misses: 30),
+        ]
+        #expect(LoadReport.hitRatio(of: intervals, after: 2) == 0.9)
+        #expect(LoadReport.hitRatio(of: intervals, after: 0) == 410.0 / 600.0)
+        #expect(LoadReport.hitRatio(of: intervals, after: 4) == nil)
+    }
+
     /// The edge's counters and the origins' product-page requests, before and after, give their views.
     @Test func serverViewsFromMetrics() {
         var report = Self.report(hits: 90, misses: 10, passes: 20)
