@@ -55,8 +55,11 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         /// Purge tags, each inside the key's tenant; always includes the tenant's own tag.
         let tags: [String]
         var visited = false
+        /// The queue owns its nodes through `newer` (from the oldest); `older` is a back pointer that `unlink`
+        /// always patches, so it never outlives its target. Not `weak`: a weak reference gives every
+        /// referenced node a side table, a heap allocation per cached object.
         var newer: Node?
-        weak var older: Node?
+        unowned(unsafe) var older: Node?
 
         init(
             key: CacheKey,

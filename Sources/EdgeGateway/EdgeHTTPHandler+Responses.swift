@@ -16,12 +16,12 @@ extension EdgeHTTPHandler {
     ) {
         runtime.statistics.record(outcome, tenant: tenant, now: EdgeRuntime.now())
         do {
-            let notModified = response.etag.map { HTTPComparisons.ifNoneMatch(request.headers["if-none-match"], matches: $0) } ?? false
+            let notModified = response.matches(ifNoneMatch: request.headers["if-none-match"])
             logAccess(
                 context: context,
                 request: request,
                 tenant: tenant.rawValue,
-                status: notModified ? 304 : Int(response.head.status.code),
+                status: notModified ? 304 : Int(response.status.code),
                 cache: outcome.rawValue,
                 bytes: notModified || request.method == .HEAD ? 0 : response.body.readableBytes
             )
@@ -36,9 +36,7 @@ extension EdgeHTTPHandler {
         // A coalesced request was served from the cache's one fetch: to the client, a hit.
         head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome.header)
         var body: ByteBuffer? = response.body
-        if let etag = response.etag, HTTPComparisons.ifNoneMatch(request.headers["if-none-match"], matches: etag),
-            request.method == .GET || request.method == .HEAD
-        {
+        if request.method == .GET || request.method == .HEAD, response.matches(ifNoneMatch: request.headers["if-none-match"]) {
             head.status = .notModified
             head.headers.remove(name: "content-length")
             body = nil
@@ -63,12 +61,10 @@ extension EdgeHTTPHandler {
         age: Int?,
         outcome: CacheStatistics.Outcome
     ) {
-        var status = response.head.status
+        var status = response.status
         var body: ByteBuffer? = response.body
         var contentLength: Int? = response.bodyOmitted ? nil : response.body.readableBytes
-        if let etag = response.etag, request.method == .GET || request.method == .HEAD,
-            HTTPComparisons.ifNoneMatch(request.headers["if-none-match"], matches: etag)
-        {
+        if request.method == .GET || request.method == .HEAD, response.matches(ifNoneMatch: request.headers["if-none-match"]) {
             status = .notModified
         }
         if status == .notModified || status == .noContent || status.code < 200 {
@@ -96,7 +92,7 @@ extension EdgeHTTPHandler {
             head.writeStaticString("content-length: ")
             HTTP1ResponseSerializer.writeDecimal(contentLength, into: &head)
             head.writeStaticString("\r\n")
-        } else if response.bodyOmitted, let length = response.head.headers.first(name: "content-length") {
+        } else if let length = response.omittedBodyLength {
             head.writeStaticString("content-length: ")
             head.writeString(length)
             head.writeStaticString("\r\n")

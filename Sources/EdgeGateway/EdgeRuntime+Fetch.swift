@@ -33,7 +33,7 @@ extension EdgeRuntime {
             upstream.headers.remove(name: "if-none-match")
             upstream.headers.remove(name: "if-modified-since")
             if let etag = stale?.etag { upstream.headers.add(name: "if-none-match", value: etag) }
-            if let modified = stale?.head.headers.first(name: "last-modified") {
+            if let modified = stale?.field("last-modified") {
                 upstream.headers.add(name: "if-modified-since", value: modified)
             }
         }
@@ -88,17 +88,10 @@ extension EdgeRuntime {
         }
         let headers = head.headers
         for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
-        if key != nil, body.storageCapacity > body.readableBytes + body.readableBytes / 8 + 64 {
-            // The body may be a slice of a larger receive buffer (or grown by doubling): a stored copy of
-            // exactly its size keeps the cache's memory close to what it accounts for.
-            body = ByteBufferAllocator().buffer(buffer: body)
-        }
-        let answer = CachedResponse(
-            head: head,
-            body: body,
-            etag: headers.first(name: "etag"),
-            bodyOmitted: key == nil && request.method == .HEAD
-        )
+        // A stored answer gets fields and body in one exactly sized buffer: the body may be a slice of a
+        // larger receive buffer (or grown by doubling), and the cache's memory stays close to what it
+        // accounts for.
+        let answer = CachedResponse(head: head, body: body, bodyOmitted: key == nil && request.method == .HEAD, compact: key != nil)
         let age = max(0, Int(headers.first(name: "age") ?? "") ?? 0)
         guard let key else { return .serve(answer, age: age, stored: false, revalidated: false, varied: false) }
         let vary = headers["vary"]
@@ -138,7 +131,7 @@ extension EdgeRuntime {
                 + [.url(tenant, request.uri)],
             staleWhileRevalidate: windows.whileRevalidating,
             staleIfError: windows.ifError,
-            keepForRevalidation: answer.etag != nil || headers.contains(name: "last-modified")
+            keepForRevalidation: headers.contains(name: "etag") || headers.contains(name: "last-modified")
                 ? configuration.revalidationGraceSeconds : 0
         )
         return .serve(answer, age: age, stored: true, revalidated: revalidated, varied: !vary.isEmpty)

@@ -9,17 +9,21 @@ enum HTTP1ResponseSerializer {
     /// Fields the edge writes itself on every response; never part of the pre-serialised fields.
     static let perResponseFields: Set<String> = ["age", "x-cache", "content-length", "connection"]
 
-    /// The header fields of `headers` as `name: value\r\n` lines, without the per-response fields.
-    static func serializeFields(_ headers: HTTPHeaders) -> ByteBuffer {
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
+    /// The bytes ``writeFields(_:into:)`` writes.
+    static func fieldsSize(_ headers: HTTPHeaders) -> Int {
+        headers.reduce(0) { size, field in
+            perResponseFields.contains(field.name.lowercased()) ? size : size + field.name.utf8.count + field.value.utf8.count + 4
+        }
+    }
+
+    /// Writes the fields of `headers` as `name: value\r\n` lines, without the per-response fields.
+    static func writeFields(_ headers: HTTPHeaders, into buffer: inout ByteBuffer) {
         for (name, value) in headers where !perResponseFields.contains(name.lowercased()) {
             buffer.writeString(name)
             buffer.writeStaticString(": ")
             buffer.writeString(value)
             buffer.writeStaticString("\r\n")
         }
-        return buffer
     }
 
     /// Writes the status line.

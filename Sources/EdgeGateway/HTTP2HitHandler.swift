@@ -83,18 +83,21 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         let route = runtime.cacheRoute(tenant: tenant, settings: settings, method: method, target: target) { request[$0] }
         guard let key = route.key, case .fresh(let hit) = runtime.cache.lookup(key, now: started) else { return false }
         let response = hit.payload
-        let status = response.head.status
+        let status = response.status
         guard !response.bodyOmitted, status.code >= 200, status != .noContent, status != .notModified else { return false }
 
-        let notModified = response.etag.map { HTTPComparisons.ifNoneMatch(request["if-none-match"], matches: $0) } ?? false
+        let notModified = response.matches(ifNoneMatch: request["if-none-match"])
         let body: ByteBuffer? = notModified || method == "HEAD" || response.body.readableBytes == 0 ? nil : response.body
         var fields = HPACKHeaders()
-        fields.reserveCapacity(response.head.headers.count + 4)
+        fields.reserveCapacity(8)
         fields.add(name: ":status", value: notModified ? "304" : Self.statusText(status))
-        for (name, value) in response.head.headers {
-            let lowercased = Self.isLowercase(name) ? name : name.lowercased()
-            if HTTP1ResponseSerializer.perResponseFields.contains(lowercased) { continue }
-            fields.add(name: lowercased, value: value)
+        // HTTP/2 field names are lowercase; the stored ones are as the origin wrote them.
+        response.forEachField { name, value in
+            let lowercased = String(unsafeUninitializedCapacity: name.count) { target in
+                for (index, byte) in name.enumerated() { target[index] = CachedResponse.lowercased(byte) }
+                return name.count
+            }
+            fields.add(name: lowercased, value: String(decoding: value, as: UTF8.self))
         }
         let age = hit.initialAge + Int((started &- hit.storedAt) / 1_000_000_000)
         fields.add(name: "age", value: String(age))
@@ -121,10 +124,6 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         }
         needsFlush = true
         return true
-    }
-
-    private static func isLowercase(_ name: String) -> Bool {
-        !name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
     }
 
     private static func statusText(_ status: HTTPResponseStatus) -> String {
