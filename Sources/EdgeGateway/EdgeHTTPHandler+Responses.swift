@@ -113,19 +113,28 @@ extension EdgeHTTPHandler {
     static let coalescedBodyLimit = 12 * 1024
 
     func finishRaw(context: ChannelHandlerContext, head: ByteBuffer, body: ByteBuffer?, close: Bool) {
+        // A promise (an allocation and a future) only when something waits for the write: closing after it.
+        let closing = close || (rawHTTP1 && quiescing && pending.isEmpty)
+        let done = closing ? context.eventLoop.makePromise(of: Void.self) : nil
         if let body, body.readableBytes > 0 {
             context.write(NIOAny(head), promise: nil)
-            let done = context.writeAndFlushWithPromise(NIOAny(body))
-            completed(context: context, done: done, close: close)
+            context.writeAndFlush(NIOAny(body), promise: done)
         } else {
-            completed(context: context, done: context.writeAndFlushWithPromise(NIOAny(head)), close: close)
+            context.writeAndFlush(NIOAny(head), promise: done)
         }
+        completed(context: context, done: done?.futureResult, close: close)
     }
 
-    func completed(context: ChannelHandlerContext, done: EventLoopFuture<Void>, close: Bool) {
+    /// The response is written (or, with `done`, being written): close after it, or go on with the next
+    /// pipelined request.
+    func completed(context: ChannelHandlerContext, done: EventLoopFuture<Void>?, close: Bool) {
         if close || (rawHTTP1 && quiescing && pending.isEmpty) {
             state = .discarding
-            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            if let done {
+                done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
+            }
         } else if case .responding = state {
             state = .idle
             requestGuard?.responseSent()
@@ -162,10 +171,12 @@ extension EdgeHTTPHandler {
         if let body, body.readableBytes > 0 {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
-        let done = context.writeAndFlushWithPromise(wrapOutboundOut(.end(nil)))
         if close {
-            done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else if case .responding = state {
+            context.writeAndFlushWithPromise(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+        if !close, case .responding = state {
             state = .idle
         }
     }
