@@ -148,6 +148,8 @@ let package = Package(
             name: "OriginIntegrationTests",
             dependencies: [
                 "Origin", "RedisClient", "TestSupport", "EdgeGateway",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -9,7 +9,7 @@ extension LoadReport {
         func row(_ name: String, _ figures: Figures) -> String {
             let errors = figures.errors.isEmpty ? "0" : figures.errors.sorted { $0.key < $1.key }.map { "\(escape($0.key)): \($0.value)" }.joined(separator: "<br>")
             return "<tr><td>\(escape(name))</td><td>\(figures.requests)</td><td>\(String(format: "%.0f", figures.requestsPerSecond))</td>"
-                + "<td>\(percent(figures.hitRatio))</td><td>\(percent(figures.edgeReportedHitRatio))</td>"
+                + "<td>\(percent(figures.hitRatio))</td><td>\(percent(figures.edgeReportedHitRatio))</td><td>\(percent(figures.originObservedHitRatio))</td>"
                 + "<td>\(figures.hits) / \(figures.misses) / \(figures.passes)</td>"
                 + "<td>\(ms(figures.latency.p50))</td><td>\(ms(figures.latency.p95))</td><td>\(ms(figures.latency.p99))</td><td>\(ms(figures.latency.p999))</td>"
                 + "<td>\(errors)</td></tr>"
@@ -39,7 +39,7 @@ extension LoadReport {
             (\(updates) done, \(updateErrors) failed), \(settings.connections) connections, seed \(settings.seed).</p>
             <p>Hit ratio after \(String(format: "%.0f", warmUpSeconds)) s of warm-up (X-Cache): <b>\(percent(steadyHitRatio))</b>.
             Hit ratio as the origins observed it: <b>\(percent(originObservedHitRatio))</b>\(originProductRequests.map { " (\($0) product-page requests reached the origins)" } ?? "").</p>
-            <table><tr><th>tenant</th><th>requests</th><th>req/s</th><th>hit ratio (X-Cache)</th><th>hit ratio (edge)</th>
+            <table><tr><th>tenant</th><th>requests</th><th>req/s</th><th>hit ratio (X-Cache)</th><th>hit ratio (edge)</th><th>hit ratio (origins)</th>
             <th>hits / misses / passes</th><th>p50</th><th>p95</th><th>p99</th><th>p99.9</th><th>errors</th></tr>
             \(row("all", overall))\(tenants)</table>
             <div class="charts">\(hitChart)\(p99Chart)\(rateChart)</div>

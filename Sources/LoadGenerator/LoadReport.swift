@@ -23,6 +23,9 @@ public struct LoadReport: Codable, Sendable {
         public var latency: Latency
         /// The edge's own count for this tenant over the run (`/metrics`), when it was scraped.
         public var edgeReportedHitRatio: Double?
+        /// Hits over cacheable requests as the origins count them (product pages that reached them, less
+        /// the passes, are the misses).
+        public var originObservedHitRatio: Double?
     }
 
     public struct Settings: Codable, Sendable {
@@ -78,7 +81,8 @@ public struct LoadReport: Codable, Sendable {
                     p999: tally.milliseconds(atPercentile: 99.9),
                     max: tally.latency.totalCount == 0 ? 0 : Double(tally.latency.max) / 1000
                 ),
-                edgeReportedHitRatio: nil
+                edgeReportedHitRatio: nil,
+                originObservedHitRatio: nil
             )
         }
         self.startedAt = startedAt
@@ -123,16 +127,25 @@ public struct LoadReport: Codable, Sendable {
             if hits + misses > 0 { perTenant[tenant]?.edgeReportedHitRatio = Double(hits) / Double(hits + misses) }
         }
         if totalLookups > 0 { overall.edgeReportedHitRatio = Double(totalHits) / Double(totalLookups) }
-        let originRequests = zip(originsBefore, originsAfter).reduce(0) { sum, pair in
-            sum + MetricsText.productPageRequests(pair.1) - MetricsText.productPageRequests(pair.0)
-        }
         guard !originsAfter.isEmpty else { return }
-        originProductRequests = originRequests
-        // Passes (cart requests) reach the origin by design; the rest are cache misses as the origin sees them.
-        let cacheable = overall.hits + overall.misses
-        if cacheable > 0 {
-            originObservedHitRatio = max(0, 1 - Double(max(0, originRequests - overall.passes)) / Double(cacheable))
+        var originPages: [String: Int] = [:]
+        for (before, after) in zip(originsBefore, originsAfter) {
+            let start = MetricsText.productPageRequests(before)
+            for (tenant, count) in MetricsText.productPageRequests(after) { originPages[tenant, default: 0] += count - (start[tenant] ?? 0) }
         }
+        // Passes (cart requests) reach the origin by design; the rest are cache misses as the origin sees them.
+        func observed(_ figures: Figures, originRequests: Int) -> Double? {
+            let cacheable = figures.hits + figures.misses
+            guard cacheable > 0 else { return nil }
+            return max(0, 1 - Double(max(0, originRequests - figures.passes)) / Double(cacheable))
+        }
+        for (tenant, figures) in perTenant {
+            perTenant[tenant]?.originObservedHitRatio = observed(figures, originRequests: originPages[tenant] ?? 0)
+        }
+        let originRequests = perTenant.keys.reduce(0) { $0 + (originPages[$1] ?? 0) }
+        originProductRequests = originRequests
+        originObservedHitRatio = observed(overall, originRequests: originRequests)
+        overall.originObservedHitRatio = originObservedHitRatio
     }
 
     public func json() throws -> Data {
@@ -157,16 +170,16 @@ enum MetricsText {
         return counts
     }
 
-    /// The origin's product-page requests (Hummingbird's `hb_requests` for the product routes).
-    static func productPageRequests(_ text: String) -> Int {
-        var total = 0
-        for line in text.split(separator: "\n") where line.hasPrefix("hb_requests{") {
-            guard let labels = labels(of: line), let route = labels["http_route"], route.hasPrefix("/products/"),
+    /// The origins' product-page requests per tenant (`storefront_origin_product_pages_total`).
+    static func productPageRequests(_ text: String) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("storefront_origin_product_pages_total{") {
+            guard let labels = labels(of: line), let tenant = labels["tenant"],
                 let value = line.split(separator: " ").last.flatMap({ Double($0) })
             else { continue }
-            total += Int(value)
+            counts[tenant, default: 0] += Int(value)
         }
-        return total
+        return counts
     }
 
     private static func labels(of line: Substring) -> [String: String]? {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Metrics
 import Shared
 
 /// Storefront pages and the catalogue API, all inside one tenant.
@@ -13,6 +14,9 @@ enum CatalogueRoutes {
         let cacheControl = services.pageCacheControl
 
         group.get("/products/{slug}") { request, context -> Response in
+            // Product pages that reached an origin, per tenant: the hit ratio as the origins observe it
+            // (the load tool's per-tenant view). One series per storefront, a bounded set.
+            Counter(label: "storefront_origin_product_pages_total", dimensions: [("tenant", context.tenant.rawValue)]).increment()
             let product = try await find(services, request: request, context: context)
             let locale = request.uri.queryParameters.get("locale")
             let html = ProductPage.render(product: product, storefront: context.storefront, locale: locale)

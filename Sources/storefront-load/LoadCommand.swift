@@ -106,7 +106,11 @@ struct LoadCommand: AsyncParsableCommand {
         ))
         print(String(format: "  after %.0f s of warm-up: hit ratio %@ (X-Cache)", report.warmUpSeconds, Self.percent(report.steadyHitRatio)))
         for (tenant, figures) in report.perTenant.sorted(by: { $0.key < $1.key }) {
-            print(String(format: "  %@: %d requests, hit ratio %@ (X-Cache), %@ (edge), p99 %.2f ms", tenant, figures.requests, Self.percent(figures.hitRatio), Self.percent(figures.edgeReportedHitRatio), figures.latency.p99))
+            print(String(
+                format: "  %@: %d requests, hit ratio %@ (X-Cache), %@ (edge), %@ (origins), p99 %.2f ms",
+                tenant, figures.requests, Self.percent(figures.hitRatio), Self.percent(figures.edgeReportedHitRatio),
+                Self.percent(figures.originObservedHitRatio), figures.latency.p99
+            ))
         }
         print("report: \(out)/report.json, \(out)/report.html")
     }

@@ -59,16 +59,20 @@ import Testing
             storefront_edge_requests_total{tenant="alpine",cache="MISS"} 15
             storefront_edge_requests_total{tenant="alpine",cache="PASS"} 20
             """
-        let originBefore = #"hb_requests{http_route="/products/{slug}",http_request_method="GET",http_response_status_code="200"} 100"#
+        let originBefore = #"storefront_origin_product_pages_total{tenant="alpine"} 100"#
         let originAfter = """
-            hb_requests{http_route="/products/{slug}",http_request_method="GET",http_response_status_code="200"} 130
-            hb_requests{http_route="/health",http_request_method="GET",http_response_status_code="200"} 999
+            # TYPE storefront_origin_product_pages_total counter
+            storefront_origin_product_pages_total{tenant="alpine"} 130
+            storefront_origin_product_pages_total{tenant="harbor"} 999
+            hb_requests{http_route="/products/{slug}",http_request_method="GET",http_response_status_code="200"} 5000
             """
         report.addServerView(edgeBefore: edgeBefore, edgeAfter: edgeAfter, originsBefore: [originBefore], originsAfter: [originAfter])
         #expect(report.perTenant["alpine"]?.edgeReportedHitRatio == 0.9)
         #expect(report.overall.edgeReportedHitRatio == 0.9)
         #expect(report.originProductRequests == 30)
-        // 30 reached the origins, 20 of them the passes: 10 misses of 100 cacheable requests.
+        // 30 of alpine's reached the origins, 20 of them the passes: 10 misses of 100 cacheable requests.
+        // Another tenant's pages (not in this run) do not count.
         #expect(report.originObservedHitRatio == 0.9)
+        #expect(report.perTenant["alpine"]?.originObservedHitRatio == 0.9)
     }
 }

@@ -78,6 +78,10 @@ panels = [
     panel(15, "Foreign-tenant responses dropped (should stay 0)", [
         'sum by (tenant) (increase(storefront_edge_foreign_tenant_responses_total[1h]))'
     ], 0, 56, legend=["{{tenant}}"]),
+    panel(16, "Product pages reaching the origins per tenant (misses and passes)", [
+        f'sum by (tenant) (rate(storefront_origin_product_pages_total{{{TENANT}}}[1m]))'
+    ], 12, 56, unit="reqps", legend=["{{tenant}}"],
+          description="The origins' side of the hit ratio: what the edges did not answer from their caches."),
 ]
 
 dashboard = {
