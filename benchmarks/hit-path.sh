@@ -5,8 +5,10 @@
 #   benchmarks/hit-path.sh [rounds] [seconds] [connections]
 #
 # nginx gets the dev stack's certificate for the first demo domain, the same two origins (keep-alive
-# upstreams), proxy_cache with proxy_cache_lock and use_stale updating, access log off, one worker per core
-# (`worker_processes auto`) like the edge's one event loop per core. Rounds alternate edge and nginx, each a
+# upstreams), proxy_cache with proxy_cache_lock and use_stale updating, one worker per core
+# (`worker_processes auto`) like the edge's one event loop per core, and a buffered JSON access log exactly
+# when the edge writes one (its default; `EDGE_ACCESS_LOG=off deploy/dev up`: neither). Rounds alternate
+# edge and nginx, each a
 # `wrk -t2 -c<connections> -d<seconds>s --latency` over TLS HTTP/1.1 keep-alive, plus `h2load` over HTTP/2.
 # Also measured: server CPU time per request (from /proc, all worker processes/threads), which is much less
 # sensitive to a noisy neighbour than requests/s. Prints every run and the medians and ratios (ours / nginx).
@@ -30,13 +32,24 @@ if [ ${#missing[@]} -gt 0 ]; then apt-get install -y -qq "${missing[@]}" >/dev/n
 work=$(mktemp -d)
 chmod 755 "$work"  # nginx workers (www-data) write the cache here
 nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+url() { echo "https://$domain:$1$path"; }
+# Is the edge writing its access log (the default; `EDGE_ACCESS_LOG=off deploy/dev up` turns it off)?
+log_size() { stat -c %s "$state/edge.log" 2>/dev/null || echo 0; }
+before_log=$(log_size); curl -fsS -o /dev/null --cacert "$state/certs/ca.crt" --resolve "$domain:$edge_port:127.0.0.1" "$(url "$edge_port")"; sleep 0.4
+edge_access_log=$([ "$(log_size)" -gt "$before_log" ] && echo on || echo off)
+# nginx logs when the edge does: one JSON line per request, buffered like the edge's (32 KiB, 200 ms).
+if [ "$edge_access_log" = on ]; then
+  nginx_log="log_format edge escape=json '{\"ts\":\"\$msec\",\"host\":\"\$host\",\"method\":\"\$request_method\",\"path\":\"\$request_uri\",\"status\":\$status,\"cache\":\"\$upstream_cache_status\",\"ms\":\$request_time,\"bytes\":\$body_bytes_sent}'; access_log $work/access.log edge buffer=32k flush=200ms;"
+else
+  nginx_log="access_log off;"
+fi
 cat > "$work/nginx.conf" <<EOF
 worker_processes auto;
 pid $work/nginx.pid;
 error_log $work/error.log warn;
 events { worker_connections 4096; }
 http {
-    access_log off;
+    $nginx_log
     proxy_cache_path $work/cache keys_zone=edge:64m max_size=256m;
     upstream origins { server 127.0.0.1:8081; server 127.0.0.1:8082; keepalive 64; }
     server {
@@ -90,15 +103,10 @@ if command -v varnishd >/dev/null && command -v hitch >/dev/null; then
 fi
 sleep 0.5
 
-url() { echo "https://$domain:$1$path"; }
 for port in "$edge_port" "$nginx_port" $varnish_port; do
   for _ in 1 2 3; do curl -fsS -o /dev/null --cacert "$state/certs/ca.crt" --resolve "$domain:$port:127.0.0.1" "$(url "$port")"; done
 done
 edge_pids=$(cat "$state/edge.pid")
-# Is the edge writing its access log (the default; `EDGE_ACCESS_LOG=off deploy/dev up` turns it off)?
-log_size() { stat -c %s "$state/edge.log" 2>/dev/null || echo 0; }
-before_log=$(log_size); curl -fsS -o /dev/null --cacert "$state/certs/ca.crt" --resolve "$domain:$edge_port:127.0.0.1" "$(url "$edge_port")"; sleep 0.4
-edge_access_log=$([ "$(log_size)" -gt "$before_log" ] && echo on || echo off)
 nginx_pids=$(pgrep -f "nginx: worker process" -P "$(cat "$work/nginx.pid")" | tr '\n' ' ')
 cpu_ticks() { local t=0; for p in $1; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
 hz=$(getconf CLK_TCK)
@@ -159,5 +167,5 @@ if [ -n "$varnish_port" ]; then
   echo "  ours/varnish: req/s $(echo "scale=2; $me / $mv" | bc), p99 $(echo "scale=2; $pe / $pv" | bc), CPU/request $(echo "scale=2; $ce / $cv" | bc), HTTP/2 req/s $(echo "scale=2; $he / $hv" | bc)"
 fi
 echo "  ours/nginx: req/s $(echo "scale=2; $me / $mn" | bc), p99 $(echo "scale=2; $pe / $pn" | bc) (lower is better), CPU/request $(echo "scale=2; $ce / $cn" | bc) (lower is better), HTTP/2 req/s $(echo "scale=2; $he / $hn" | bc)"
-echo "access log: edge $edge_access_log, nginx off (compare like with like: EDGE_ACCESS_LOG=off deploy/dev up)"
+echo "access log: edge $edge_access_log, nginx $edge_access_log (both log every request when the edge does; EDGE_ACCESS_LOG=off deploy/dev up for neither)"
 echo "machine: $(nproc) cores, $(awk '/model name/ {$1=$2=$3=""; print; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -r); nginx $(nginx -v 2>&1 | sed 's/.*\///')"
