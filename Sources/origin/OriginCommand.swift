@@ -6,6 +6,7 @@ import Metrics
 import Origin
 import PostgresNIO
 import Prometheus
+import ServiceLifecycle
 import Shared
 
 @main
@@ -94,7 +95,13 @@ struct Serve: AsyncParsableCommand {
             try await database.withPrimary { client, logger in try await Migrations.migrate(client, logger: logger) }
         }
         let app = OriginApplication.build(configuration: configuration, logger: logger, metrics: registry)
-        try await app.runService()
+        // SIGTERM: stop accepting, finish requests in flight, close the pools. Bounded, so that one stuck
+        // dependency cannot keep a terminating pod alive until it is killed: after 20 s the remaining work
+        // is cancelled, and if cancellation does not end it within 5 s the process exits anyway.
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(20)
+        group.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: group).run()
     }
 }
 
