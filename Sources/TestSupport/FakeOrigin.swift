@@ -54,6 +54,7 @@ public final class FakeOrigin: Sendable {
     private let connections: NIOLockedValueBox<[Channel]>
     private let quiescing: ServerQuiescingHelper
     private let sent: NIOLockedValueBox<Int>
+    private let heldPort = NIOLockedValueBox<ClosedPort?>(nil)
 
     /// Generated body bytes handed to the socket so far.
     public var generatedBytesSent: Int { sent.withLockedValue { $0 } }
@@ -132,10 +133,16 @@ public final class FakeOrigin: Sendable {
         try? await done.futureResult.get()
     }
 
-    /// Stops listening and closes every open connection: the origin is gone.
+    /// Stops listening and closes every open connection: the origin is gone. Its port stays refused for as
+    /// long as this object lives (``ClosedPort``), so a server another test starts meanwhile cannot take it
+    /// and answer in the dead origin's place.
     public func stop() async {
         try? await channel.close()
         for connection in connections.withLockedValue({ $0 }) { try? await connection.close() }
+        let port = self.port
+        heldPort.withLockedValue { held in
+            if held == nil { held = try? ClosedPort(port: port) }
+        }
     }
 
     private final class Handler: ChannelInboundHandler {

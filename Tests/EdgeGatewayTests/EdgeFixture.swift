@@ -23,9 +23,11 @@ struct EdgeFixture: Sendable {
         return try await client.request(path, port: ports.https, serverName: domain, method: method, headers: headers)
     }
 
-    /// Runs `body` with an edge in front of `origins` (fake origins started by the test).
+    /// Runs `body` with an edge in front of `origins` (fake origins started by the test) and of
+    /// `unreachable` ports (origins that are down).
     static func with(
         origins: [FakeOrigin],
+        unreachable: [ClosedPort] = [],
         alpineSettings: TenantEdgeSettings? = nil,
         configure: (inout EdgeConfiguration) -> Void = { _ in },
         sameTenantsAs other: EdgeFixture? = nil,
@@ -46,7 +48,7 @@ struct EdgeFixture: Sendable {
                 TenantDirectoryEntry(domain: HostName(normalising: harborDomain)!, tenantID: harbor),
             ],
             certificates: certificates,
-            origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) },
+            origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) } + unreachable.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) },
             configure: configure
         ) { registry, ports, server in
             try await body(

@@ -25,10 +25,9 @@ import TestSupport
     /// the dead one is ejected after a few failures.
     @Test func deadOriginIsSkipped() async throws {
         let live = try await Self.origin(named: "live")
-        let dead = try await Self.origin(named: "dead")
-        await dead.stop()
+        let dead = try ClosedPort()
         defer { Task { await live.stop() } }
-        try await EdgeFixture.with(origins: [live, dead]) { edge in
+        try await EdgeFixture.with(origins: [live], unreachable: [dead]) { edge in
             for index in 0..<20 {
                 let response = try await edge.get("/p\(index)")
                 #expect(response.head.status == .ok)
@@ -42,14 +41,14 @@ import TestSupport
 
     /// Nothing usable left: 502 with a clear message.
     @Test func noOriginLeftIs502() async throws {
-        let dead = try await Self.origin(named: "dead")
-        await dead.stop()
-        try await EdgeFixture.with(origins: [dead]) { edge in
+        let dead = try ClosedPort()
+        try await EdgeFixture.with(origins: [], unreachable: [dead]) { edge in
             var last: HTTPClientResponse?
             for index in 0..<6 { last = try await edge.get("/p\(index)") }
             #expect(last?.head.status == .badGateway)
             #expect(String(buffer: last!.body).contains("no healthy origin"))
         }
+        withExtendedLifetime(dead) {}
     }
 
     /// Scaling out and in for a peak sale: origins added and removed at runtime, no request fails.
