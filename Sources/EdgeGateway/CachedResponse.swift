@@ -17,6 +17,8 @@ struct CachedResponse: Sendable {
     let body: ByteBuffer
     /// The upstream request was HEAD: `body` is empty and this is the `Content-Length` of the GET body.
     let omittedBodyLength: String?
+    /// Fields and body are slices of one buffer.
+    private let sharesStorage: Bool
 
     var bodyOmitted: Bool { omittedBodyLength != nil }
 
@@ -37,11 +39,13 @@ struct CachedResponse: Sendable {
             storage.writeImmutableBuffer(body)
             self.serializedFields = storage.getSlice(at: 0, length: fieldsLength)!
             self.body = storage.getSlice(at: fieldsLength, length: bodyBytes)!
+            self.sharesStorage = true
         } else {
             var fields = ByteBufferAllocator().buffer(capacity: fieldBytes)
             HTTP1ResponseSerializer.writeFields(head.headers, into: &fields)
             self.serializedFields = fields
             self.body = compact && body.storageCapacity > Self.rounded(bodyBytes) ? ByteBufferAllocator().buffer(buffer: body) : body
+            self.sharesStorage = false
         }
     }
 
@@ -101,9 +105,10 @@ struct CachedResponse: Sendable {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
-    /// The bytes it costs in the cache: body and header fields as stored, plus 128 for the entry.
+    /// The bytes it costs in the cache: the buffers holding its header fields and body as allocated (NIO
+    /// rounds them up to powers of two, so a 1,100-byte page occupies 2,048), plus 128 for the entry.
     var cost: Int {
-        body.readableBytes + serializedFields.readableBytes + 128
+        (sharesStorage ? body.storageCapacity : body.storageCapacity + serializedFields.storageCapacity) + 128
     }
 }
 
