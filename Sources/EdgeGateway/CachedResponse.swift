@@ -14,39 +14,88 @@ struct CachedResponse: Sendable {
     /// The fields as `name: value\r\n` lines, less `Age`, `X-Cache`, `Content-Length` and `Connection`
     /// (written fresh on every response).
     let serializedFields: ByteBuffer
-    let body: ByteBuffer
+    /// The body is kept in at most two buffers: `bodyHead`, then `bodyTail` (see ``init``).
+    let bodyHead: ByteBuffer
+    let bodyTail: ByteBuffer?
     /// The upstream request was HEAD: `body` is empty and this is the `Content-Length` of the GET body.
     let omittedBodyLength: String?
-    /// Fields and body are slices of one buffer.
-    private let sharesStorage: Bool
+    /// The bytes allocated for fields and body together.
+    private let allocated: Int
 
     var bodyOmitted: Bool { omittedBodyLength != nil }
 
+    /// The body's length in bytes.
+    var bodyLength: Int { bodyHead.readableBytes + (bodyTail?.readableBytes ?? 0) }
+
+    /// The whole body in one buffer; a copy when it is kept in two (for the paths that are not hits).
+    var body: ByteBuffer {
+        guard let bodyTail else { return bodyHead }
+        var whole = ByteBufferAllocator().buffer(capacity: bodyLength)
+        whole.writeImmutableBuffer(bodyHead)
+        whole.writeImmutableBuffer(bodyTail)
+        return whole
+    }
+
     /// - Parameters:
     ///   - compact: for a stored object: as little memory as NIO's buffers allow. They round every
-    ///     allocation up to a power of two, so fields and body share one buffer when that is smaller than two
-    ///     (each with its storage object); otherwise a body whose buffer is larger than its own rounded size
-    ///     (a slice of a receive buffer, or grown by doubling) is copied to one that is not.
+    ///     allocation up to a power of two (a 1,100-byte body would occupy 2,048 bytes), so the layout with
+    ///     the fewest bytes allocated is chosen: fields and body in one buffer; fields and body in two; or
+    ///     the body's largest power-of-two part in a buffer it fills exactly and the rest with the fields
+    ///     (a 20,000-byte page then occupies 16,384 + 4,096 bytes instead of 32,768). Each buffer beyond the
+    ///     first counts its storage object.
     init(head: HTTPResponseHead, body: ByteBuffer, bodyOmitted: Bool = false, compact: Bool = false) {
         self.status = head.status
         self.omittedBodyLength = bodyOmitted ? head.headers.first(name: "content-length") ?? "0" : nil
         let fieldBytes = HTTP1ResponseSerializer.fieldsSize(head.headers)
         let bodyBytes = body.readableBytes
-        if compact, Self.rounded(fieldBytes + bodyBytes) <= Self.rounded(fieldBytes) + Self.rounded(bodyBytes) + Self.storageOverhead {
-            var storage = ByteBufferAllocator().buffer(capacity: fieldBytes + bodyBytes)
+        let layout = compact ? Self.layout(fieldBytes: fieldBytes, bodyBytes: bodyBytes) : .separate
+        switch layout {
+        case .shared, .split:
+            // Fields first, then the body (or the part of it after the split).
+            let headBytes = layout == .shared ? 0 : Self.largestPowerOfTwo(atMost: bodyBytes)
+            var storage = ByteBufferAllocator().buffer(capacity: fieldBytes + bodyBytes - headBytes)
             HTTP1ResponseSerializer.writeFields(head.headers, into: &storage)
             let fieldsLength = storage.writerIndex
-            storage.writeImmutableBuffer(body)
+            storage.writeImmutableBuffer(body.getSlice(at: body.readerIndex + headBytes, length: bodyBytes - headBytes)!)
             self.serializedFields = storage.getSlice(at: 0, length: fieldsLength)!
-            self.body = storage.getSlice(at: fieldsLength, length: bodyBytes)!
-            self.sharesStorage = true
-        } else {
+            let rest = storage.getSlice(at: fieldsLength, length: bodyBytes - headBytes)!
+            if headBytes == 0 {
+                self.bodyHead = rest
+                self.bodyTail = nil
+                self.allocated = storage.capacity
+            } else {
+                var exact = ByteBufferAllocator().buffer(capacity: headBytes)
+                exact.writeImmutableBuffer(body.getSlice(at: body.readerIndex, length: headBytes)!)
+                self.bodyHead = exact
+                self.bodyTail = rest
+                self.allocated = storage.capacity + exact.capacity + Self.storageOverhead
+            }
+        case .separate:
             var fields = ByteBufferAllocator().buffer(capacity: fieldBytes)
             HTTP1ResponseSerializer.writeFields(head.headers, into: &fields)
             self.serializedFields = fields
-            self.body = compact && body.storageCapacity > Self.rounded(bodyBytes) ? ByteBufferAllocator().buffer(buffer: body) : body
-            self.sharesStorage = false
+            self.bodyHead = compact && body.storageCapacity > Self.rounded(bodyBytes) ? ByteBufferAllocator().buffer(buffer: body) : body
+            self.bodyTail = nil
+            self.allocated = fields.capacity + bodyHead.storageCapacity + Self.storageOverhead
         }
+    }
+
+    enum Layout: Equatable {
+        case shared, separate, split
+    }
+
+    /// The layout allocating the fewest bytes (ties: fewer buffers).
+    static func layout(fieldBytes: Int, bodyBytes: Int) -> Layout {
+        let shared = rounded(fieldBytes + bodyBytes)
+        let separate = rounded(fieldBytes) + rounded(bodyBytes) + storageOverhead
+        let part = largestPowerOfTwo(atMost: bodyBytes)
+        let split = part == 0 ? Int.max : part + rounded(fieldBytes + bodyBytes - part) + storageOverhead
+        if shared <= separate, shared <= split { return .shared }
+        return separate <= split ? .separate : .split
+    }
+
+    static func largestPowerOfTwo(atMost bytes: Int) -> Int {
+        bytes <= 0 ? 0 : 1 << (Int.bitWidth - 1 - bytes.leadingZeroBitCount)
     }
 
     /// The capacity NIO allocates for `bytes`.
@@ -108,7 +157,7 @@ struct CachedResponse: Sendable {
     /// The bytes it costs in the cache: the buffers holding its header fields and body as allocated (NIO
     /// rounds them up to powers of two, so a 1,100-byte page occupies 2,048), plus 128 for the entry.
     var cost: Int {
-        (sharesStorage ? body.storageCapacity : body.storageCapacity + serializedFields.storageCapacity) + 128
+        allocated + 128
     }
 }
 

@@ -23,7 +23,7 @@ extension EdgeHTTPHandler {
                 tenant: tenant.rawValue,
                 status: notModified ? 304 : Int(response.status.code),
                 cache: outcome.rawValue,
-                bytes: notModified || request.method == .HEAD ? 0 : response.body.readableBytes
+                bytes: notModified || request.method == .HEAD ? 0 : response.bodyLength
             )
         }
         if rawHTTP1 {
@@ -35,21 +35,27 @@ extension EdgeHTTPHandler {
         if let age { head.headers.replaceOrAdd(name: "age", value: String(age)) }
         // A coalesced request was served from the cache's one fetch: to the client, a hit.
         head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome.header)
-        var body: ByteBuffer? = response.body
+        var sendBody = true
         if request.method == .GET || request.method == .HEAD, response.matches(ifNoneMatch: request.headers["if-none-match"]) {
             head.status = .notModified
             head.headers.remove(name: "content-length")
-            body = nil
+            sendBody = false
         } else if head.status == .notModified || head.status == .noContent || head.status.code < 200 {
             head.headers.remove(name: "content-length")
-            body = nil
+            sendBody = false
         } else if !response.bodyOmitted {
-            head.headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes))
+            head.headers.replaceOrAdd(name: "content-length", value: String(response.bodyLength))
         }
-        if request.method == .HEAD { body = nil }
+        if request.method == .HEAD { sendBody = false }
         let keepAlive = request.isKeepAlive
         if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-        finish(context: context, head: head, body: body, close: !keepAlive)
+        finish(
+            context: context,
+            head: head,
+            body: sendBody ? response.bodyHead : nil,
+            tail: sendBody ? response.bodyTail : nil,
+            close: !keepAlive
+        )
     }
 
     /// The HTTP/1 hit path: status line, the stored pre-serialised fields, then `Age`, `X-Cache`,
@@ -62,18 +68,18 @@ extension EdgeHTTPHandler {
         outcome: CacheStatistics.Outcome
     ) {
         var status = response.status
-        var body: ByteBuffer? = response.body
-        var contentLength: Int? = response.bodyOmitted ? nil : response.body.readableBytes
+        var sendBody = true
+        var contentLength: Int? = response.bodyOmitted ? nil : response.bodyLength
         if request.method == .GET || request.method == .HEAD, response.matches(ifNoneMatch: request.headers["if-none-match"]) {
             status = .notModified
         }
         if status == .notModified || status == .noContent || status.code < 200 {
-            body = nil
+            sendBody = false
             contentLength = nil
         }
-        if request.method == .HEAD { body = nil }
+        if request.method == .HEAD { sendBody = false }
         let keepAlive = request.isKeepAlive && !(quiescing && pending.isEmpty)
-        let bodyBytes = body?.readableBytes ?? 0
+        let bodyBytes = sendBody ? response.bodyLength : 0
         var head = context.channel.allocator.buffer(
             capacity: response.serializedFields.readableBytes + 128 + (bodyBytes <= Self.coalescedBodyLimit ? bodyBytes : 0)
         )
@@ -99,26 +105,35 @@ extension EdgeHTTPHandler {
         }
         if !keepAlive { head.writeStaticString("connection: close\r\n") }
         head.writeStaticString("\r\n")
-        if var small = body, small.readableBytes <= Self.coalescedBodyLimit {
+        if !sendBody || bodyBytes == 0 {
+            finishRaw(context: context, head: head, body: nil, close: !keepAlive)
+        } else if bodyBytes <= Self.coalescedBodyLimit {
             // One buffer, so TLS seals one record instead of two: copying a small body costs less than a
             // second record (its header, tag and a second encryption pass).
-            head.writeBuffer(&small)
+            head.writeImmutableBuffer(response.bodyHead)
+            if let tail = response.bodyTail { head.writeImmutableBuffer(tail) }
             finishRaw(context: context, head: head, body: nil, close: !keepAlive)
         } else {
-            finishRaw(context: context, head: head, body: body, close: !keepAlive)
+            finishRaw(context: context, head: head, body: response.bodyHead, tail: response.bodyTail, close: !keepAlive)
         }
     }
 
     /// Bodies up to this size are written in the same buffer as the head (a TLS record holds 16 KiB).
     static let coalescedBodyLimit = 12 * 1024
 
-    func finishRaw(context: ChannelHandlerContext, head: ByteBuffer, body: ByteBuffer?, close: Bool) {
+    /// Writes the head, then the body (in up to two stored buffers, uncopied), and goes on (or closes).
+    func finishRaw(context: ChannelHandlerContext, head: ByteBuffer, body: ByteBuffer?, tail: ByteBuffer? = nil, close: Bool) {
         // A promise (an allocation and a future) only when something waits for the write: closing after it.
         let closing = close || (rawHTTP1 && quiescing && pending.isEmpty)
         let done = closing ? context.eventLoop.makePromise(of: Void.self) : nil
         if let body, body.readableBytes > 0 {
             context.write(NIOAny(head), promise: nil)
-            context.writeAndFlush(NIOAny(body), promise: done)
+            if let tail, tail.readableBytes > 0 {
+                context.write(NIOAny(body), promise: nil)
+                context.writeAndFlush(NIOAny(tail), promise: done)
+            } else {
+                context.writeAndFlush(NIOAny(body), promise: done)
+            }
         } else {
             context.writeAndFlush(NIOAny(head), promise: done)
         }
@@ -160,16 +175,16 @@ extension EdgeHTTPHandler {
         finish(context: context, head: head, body: request.method == .HEAD ? nil : body, close: close)
     }
 
-    func finish(context: ChannelHandlerContext, head: HTTPResponseHead, body: ByteBuffer?, close: Bool) {
+    func finish(context: ChannelHandlerContext, head: HTTPResponseHead, body: ByteBuffer?, tail: ByteBuffer? = nil, close: Bool) {
         if rawHTTP1 {
             var bytes = context.channel.allocator.buffer(capacity: 256)
             HTTP1ResponseSerializer.writeHead(head, into: &bytes)
-            finishRaw(context: context, head: bytes, body: body, close: close)
+            finishRaw(context: context, head: bytes, body: body, tail: tail, close: close)
             return
         }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body, body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        for part in [body, tail] {
+            if let part, part.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil) }
         }
         if close {
             context.writeAndFlushWithPromise(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }

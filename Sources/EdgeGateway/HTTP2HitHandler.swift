@@ -87,7 +87,7 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         guard !response.bodyOmitted, status.code >= 200, status != .noContent, status != .notModified else { return false }
 
         let notModified = response.matches(ifNoneMatch: request["if-none-match"])
-        let body: ByteBuffer? = notModified || method == "HEAD" || response.body.readableBytes == 0 ? nil : response.body
+        let sendBody = !(notModified || method == "HEAD" || response.bodyLength == 0)
         var fields = HPACKHeaders()
         fields.reserveCapacity(8)
         fields.add(name: ":status", value: notModified ? "304" : Self.statusText(status))
@@ -102,7 +102,7 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         let age = hit.initialAge + Int((started &- hit.storedAt) / 1_000_000_000)
         fields.add(name: "age", value: String(age))
         fields.add(name: StorefrontHeader.cacheStatus, value: CacheStatistics.Outcome.hit.header)
-        if !notModified { fields.add(name: "content-length", value: String(response.body.readableBytes)) }
+        if !notModified { fields.add(name: "content-length", value: String(response.bodyLength)) }
 
         runtime.statistics.record(.hit, tenant: tenant, now: started)
         runtime.recordAnswer(
@@ -113,14 +113,22 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
             status: notModified ? 304 : Int(status.code),
             cache: CacheStatistics.Outcome.hit.rawValue,
             started: started,
-            bytes: body?.readableBytes ?? 0,
+            bytes: sendBody ? response.bodyLength : 0,
             on: context.eventLoop
         )
         // Before the writes: the stream may close while they are processed.
         answered.insert(streamID)
-        context.write(wrapOutboundOut(HTTP2Frame(streamID: streamID, payload: .headers(.init(headers: fields, endStream: body == nil)))), promise: nil)
-        if let body {
-            context.write(wrapOutboundOut(HTTP2Frame(streamID: streamID, payload: .data(.init(data: .byteBuffer(body), endStream: true)))), promise: nil)
+        context.write(wrapOutboundOut(HTTP2Frame(streamID: streamID, payload: .headers(.init(headers: fields, endStream: !sendBody)))), promise: nil)
+        if sendBody {
+            // The stored buffers as DATA frames, uncopied; the last one ends the stream.
+            let tail = response.bodyTail.flatMap { $0.readableBytes > 0 ? $0 : nil }
+            context.write(
+                wrapOutboundOut(HTTP2Frame(streamID: streamID, payload: .data(.init(data: .byteBuffer(response.bodyHead), endStream: tail == nil)))),
+                promise: nil
+            )
+            if let tail {
+                context.write(wrapOutboundOut(HTTP2Frame(streamID: streamID, payload: .data(.init(data: .byteBuffer(tail), endStream: true)))), promise: nil)
+            }
         }
         needsFlush = true
         return true

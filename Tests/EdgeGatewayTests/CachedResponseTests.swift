@@ -59,8 +59,31 @@ import Testing
         #expect(separate.body.storageCapacity == 2048)
         #expect(separate.serializedFields.storageCapacity == CachedResponse.rounded(fieldBytes))
         // The budget counts what is allocated, rounding included.
-        #expect(separate.cost == 2048 + CachedResponse.rounded(fieldBytes) + 128)
+        #expect(separate.cost == 2048 + CachedResponse.rounded(fieldBytes) + CachedResponse.storageOverhead + 128)
         #expect(shared.cost == 1024 + 128)
+    }
+
+    /// A body just over a power of two keeps that power of two in a buffer it fills exactly and the rest with
+    /// the fields, instead of a buffer twice its size; it reads back whole.
+    @Test func bodiesJustOverAPowerOfTwoAreSplit() {
+        let fieldBytes = CachedResponse(head: Self.head, body: ByteBuffer()).serializedFields.readableBytes
+        for (size, head, rest) in [(1100, 1024, 256), (20_000, 16_384, 4096)] {
+            var source = ByteBufferAllocator().buffer(capacity: size)
+            for index in 0..<size { source.writeInteger(UInt8(truncatingIfNeeded: index * 7)) }
+            #expect(CachedResponse.layout(fieldBytes: fieldBytes, bodyBytes: size) == .split)
+            let stored = CachedResponse(head: Self.head, body: source, compact: true)
+            #expect(stored.bodyHead.readableBytes == head)
+            #expect(stored.bodyHead.storageCapacity == head)
+            #expect(stored.bodyTail?.readableBytes == size - head)
+            #expect(stored.bodyLength == size)
+            #expect(stored.body == source)
+            #expect(stored.field("etag") == "\"1818bfd32b4f24a0\"")
+            #expect(stored.cost == head + CachedResponse.rounded(fieldBytes + size - head) + CachedResponse.storageOverhead + 128)
+            #expect(CachedResponse.rounded(fieldBytes + size - head) == rest)
+        }
+        #expect(CachedResponse.layout(fieldBytes: fieldBytes, bodyBytes: 933) == .separate)
+        #expect(CachedResponse.layout(fieldBytes: fieldBytes, bodyBytes: 800) == .shared)
+        #expect(CachedResponse.layout(fieldBytes: fieldBytes, bodyBytes: 600) == .split)
     }
 
     /// An answer to HEAD (never stored) keeps the GET body's length for the client.

@@ -118,6 +118,35 @@ import TestSupport
         }
     }
 
+    /// Bodies the cache keeps in two buffers (just over a power of two) arrive whole and in order on every
+    /// hit path: HTTP/1.1 small (copied after the head) and large (written as stored), HTTP/2 (two DATA
+    /// frames).
+    @Test func bodiesKeptInTwoPartsArriveWhole() async throws {
+        let origin = try await FakeOrigin.start { head in
+            var reply = FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60"), ("content-type", "application/octet-stream")])
+            reply.generated = (head.uri == "/small" ? 1100 : 20_000, false)
+            return reply
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            for (path, size) in [("/small", 1100), ("/large", 20_000)] {
+                let miss = try await edge.get(path)
+                let hit = try await edge.get(path)
+                #expect(miss.head.headers.first(name: "x-cache") == "MISS")
+                #expect(hit.head.headers.first(name: "x-cache") == "HIT")
+                #expect(hit.body.readableBytes == size)
+                #expect(hit.body.withUnsafeReadableBytes { FakeOrigin.isGenerated($0) })
+                let http2 = try await Curl.requests([path, path], port: edge.ports.https, serverName: edge.alpineDomain, caPath: edge.caPath)
+                for response in http2 {
+                    #expect(response.header("x-cache") == "HIT")
+                    #expect(response.body.count == size)
+                    #expect(response.body.withUnsafeBytes { FakeOrigin.isGenerated($0) })
+                }
+            }
+            #expect(origin.requestCount == 2)
+        }
+    }
+
     /// A stream whose `:authority` is another tenant's, on a connection whose SNI chose this tenant, is
     /// refused (421) even though the other tenant's page is in the cache under the same path; a request that
     /// carries a session cookie passes the cache.
