@@ -5,7 +5,7 @@
 #   1. hot hit path: one cached product page, wrk keep-alive: requests/s and p99;
 #   2. Zipf storefront workload from a cold cache with a budget of about 10% of the catalogue's bytes:
 #      hit ratio over the whole run (from X-Cache and as the origins observed it), steady-state hit ratio
-#      after the warm-up (the first third of the run), and origin requests/s.
+#      after the warm-up (the first third of the run), and the origins' product-page requests/s.
 #
 #   benchmarks/side-by-side.sh [zipf seconds] [products per tenant]
 #
@@ -143,7 +143,7 @@ hot() {
 zipf() {
   "$bin/storefront-load" --plain --edge "127.0.0.1:$1" --tenants "$tenants" --products "$products" --seconds "$seconds" \
     --warm-up $((seconds / 3)) --connections 32 --uncacheable 0 --updates 0 --edge-admin "${2:-}" --out "$work/report-$1" \
-    2>/dev/null | head -2 | tr '\n' ' '
+    2>/dev/null | head -3 | tr '\n' ' '
 }
 
 results=()
@@ -196,11 +196,12 @@ fi
 
 echo
 echo "machine: $(nproc) cores, $(awk '/model name/ {$1=$2=$3=""; print; exit}' /proc/cpuinfo | sed 's/^ *//'); nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(varnishd -V 2>&1 | head -1)"
-printf '%-11s %-14s %-16s %-14s %-12s %-12s\n' cache "hit (X-Cache)" "hit (origins)" "hit (steady)" "hot req/s" "hot p99 ms"
+printf '%-11s %-14s %-16s %-14s %-14s %-12s %-12s\n' cache "hit (X-Cache)" "hit (origins)" "hit (steady)" "origin req/s" "hot req/s" "hot p99 ms"
 for row in "${results[@]}"; do
   IFS='|' read -r name summary hot_result <<< "$row"
   xcache=$(echo "$summary" | grep -oP 'hit ratio \K[0-9.]+%' | head -1)
   origins=$(echo "$summary" | grep -oP '[0-9.]+%(?= \(origins\))')
   steady=$(echo "$summary" | grep -oP 'warm-up: hit ratio \K[0-9.]+%')
-  printf '%-11s %-14s %-16s %-14s %-12s %-12s\n' "$name" "$xcache" "$origins" "$steady" $hot_result
+  origin_rate=$(echo "$summary" | grep -oP 'product-page requests, \K[0-9]+(?= req/s)')
+  printf '%-11s %-14s %-16s %-14s %-14s %-12s %-12s\n' "$name" "$xcache" "$origins" "$steady" "$origin_rate" $hot_result
 done

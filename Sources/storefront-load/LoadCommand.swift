@@ -105,6 +105,9 @@ struct LoadCommand: AsyncParsableCommand {
             overall.errors.values.reduce(0, +), report.updates, report.updateErrors
         ))
         print(String(format: "  after %.0f s of warm-up: hit ratio %@ (X-Cache)", report.warmUpSeconds, Self.percent(report.steadyHitRatio)))
+        if let originRequests = report.originProductRequests, report.seconds > 0 {
+            print(String(format: "  origins: %d product-page requests, %.0f req/s", originRequests, Double(originRequests) / report.seconds))
+        }
         for (tenant, figures) in report.perTenant.sorted(by: { $0.key < $1.key }) {
             print(String(
                 format: "  %@: %d requests, hit ratio %@ (X-Cache), %@ (edge), %@ (origins), p99 %.2f ms",
