@@ -29,9 +29,8 @@ command -v bc >/dev/null || missing+=(bc)
 if [ ${#missing[@]} -gt 0 ]; then apt-get install -y -qq "${missing[@]}" >/dev/null; fi
 [ -f "$state/edge.pid" ] && kill -0 "$(cat "$state/edge.pid")" 2>/dev/null || { echo "run deploy/dev up first" >&2; exit 1; }
 
-work=$(mktemp -d)
-chmod 755 "$work"  # nginx workers (www-data) write the cache here
-nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$root/benchmarks/lib.sh"
+nginx_port=$(free_port)
 url() { echo "https://$domain:$1$path"; }
 # Is the edge writing its access log (the default; `EDGE_ACCESS_LOG=off deploy/dev up` turns it off)?
 log_size() { stat -c %s "$state/edge.log" 2>/dev/null || echo 0; }
@@ -58,16 +57,7 @@ http {
         server_name $domain;
         ssl_certificate $state/certs/$domain/tls.crt;
         ssl_certificate_key $state/certs/$domain/tls.key;
-        location / {
-            proxy_cache edge;
-            proxy_cache_lock on;
-            proxy_cache_use_stale updating;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_pass http://origins;
-            add_header X-Cache \$upstream_cache_status;
-        }
+$(nginx_cache_location)
     }
 }
 EOF
@@ -76,15 +66,13 @@ if ! nginx -t -c "$work/nginx.conf" >/dev/null 2>&1; then
   sed -i -e '/http2 on;/d' -e "s/listen 127.0.0.1:$nginx_port ssl;/listen 127.0.0.1:$nginx_port ssl http2;/" "$work/nginx.conf"
 fi
 nginx -c "$work/nginx.conf"
-extra_pids=()
-trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; for p in "${extra_pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.3; rm -rf "$work"' EXIT
 
 # Varnish behind hitch (TLS and ALPN h2 in front, PROXY protocol to Varnish) when both are installed:
 # Varnish's own recommendation for TLS. malloc storage, HTTP/2 enabled, the same two origins.
 varnish_port=""
 if command -v varnishd >/dev/null && command -v hitch >/dev/null; then
-  varnish_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  backend_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  varnish_port=$(free_port)
+  backend_port=$(free_port)
   printf '%s\n' 'vcl 4.1;' 'import directors;' \
     'backend o1 { .host = "127.0.0.1"; .port = "8081"; }' 'backend o2 { .host = "127.0.0.1"; .port = "8082"; }' \
     'sub vcl_init { new origins = directors.round_robin(); origins.add_backend(o1); origins.add_backend(o2); }' \
@@ -92,13 +80,13 @@ if command -v varnishd >/dev/null && command -v hitch >/dev/null; then
   mkdir -p "$work/varnish"
   varnishd -F -a "127.0.0.1:$backend_port,PROXY" -f "$work/default.vcl" -s malloc,256m -n "$work/varnish" \
     -p feature=+http2 > "$work/varnish.log" 2>&1 &
-  extra_pids+=($!)
+  pids+=($!)
   cat "$state/certs/$domain/tls.crt" "$state/certs/$domain/tls.key" > "$work/hitch.pem"
   printf '%s\n' "frontend = \"[127.0.0.1]:$varnish_port\"" "backend = \"[127.0.0.1]:$backend_port\"" \
     "pem-file = \"$work/hitch.pem\"" 'alpn-protos = "h2, http/1.1"' 'write-proxy-v2 = on' \
     "workers = $(nproc)" 'daemon = off' 'user = "nobody"' > "$work/hitch.conf"
   hitch --config="$work/hitch.conf" > "$work/hitch.log" 2>&1 &
-  extra_pids+=($!)
+  pids+=($!)
   sleep 1
 fi
 sleep 0.5

@@ -16,16 +16,7 @@ command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 command -v varnishd >/dev/null || apt-get install -y -qq varnish >/dev/null
 command -v nginx >/dev/null || apt-get install -y -qq nginx-light >/dev/null
 "$bin/origin" seed --products "$pages" >/dev/null
-work=$(mktemp -d)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
-  sleep 0.3; rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$root/benchmarks/lib.sh"
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 wait_up() { for _ in $(seq 1 100); do curl -fsS -o /dev/null 2>/dev/null -H "Host: $domain" "http://127.0.0.1:$1/products/product-1" && return 0; sleep 0.1; done; exit 1; }
 cat > "$work/fill.lua" <<EOF

@@ -40,18 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then apt-get install -y -qq "${missing[@]}" >/dev/n
 (cd "$root" && swift build -c release --product storefront-load >/dev/null && swift build -c release --product edge >/dev/null)
 "$bin/origin" seed --products "$products" >/dev/null
 
-work=$(mktemp -d)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true
-  sleep 0.5
-  mountpoint -q "$work/cache" 2>/dev/null && umount -l "$work/cache"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$root/benchmarks/lib.sh"
 domains=(alpine-outfitters.test harbor-coffee.test)
 tenants="alpine=alpine-outfitters.test,harbor=harbor-coffee.test"
 
@@ -92,16 +81,7 @@ http {
     upstream origins { server 127.0.0.1:8081; server 127.0.0.1:8082; keepalive 64; }
     server {
         listen 127.0.0.1:$port;
-        location / {
-            proxy_cache edge;
-            proxy_cache_lock on;
-            proxy_cache_use_stale updating;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host \$host;
-            proxy_pass http://origins;
-            add_header X-Cache \$upstream_cache_status;
-        }
+$(nginx_cache_location)
     }
 }
 EOF

@@ -22,6 +22,11 @@ public final class CacheStore<Payload: Sendable>: Sendable {
         public let storedAt: UInt64
         /// The `Age` it already had when stored, in seconds.
         public let initialAge: Int
+
+        /// Its `Age` at `now` (monotonic nanoseconds), in seconds.
+        public func age(at now: UInt64) -> Int {
+            initialAge + Int((now &- storedAt) / 1_000_000_000)
+        }
     }
 
     /// What one tenant has in the store, and what it lost.

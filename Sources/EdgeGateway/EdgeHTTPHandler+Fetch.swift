@@ -95,7 +95,7 @@ extension EdgeHTTPHandler {
     ) {
         if let stale, stale.servableOnError {
             if let key { runtime.wakeWaiters(key, .response(stale.hit.payload, initialAge: stale.hit.initialAge, receivedAt: stale.hit.storedAt)) }
-            let age = stale.hit.initialAge + Int((EdgeRuntime.now() &- stale.hit.storedAt) / 1_000_000_000)
+            let age = stale.hit.age(at: EdgeRuntime.now())
             write(context: context, request: head, response: stale.hit.payload, age: age, tenant: tenant, outcome: .stale)
             return
         }

@@ -15,19 +15,18 @@ extension EdgeHTTPHandler {
         outcome: CacheStatistics.Outcome
     ) {
         runtime.statistics.record(outcome, tenant: tenant, now: EdgeRuntime.now())
-        do {
-            let notModified = response.matches(ifNoneMatch: request.headers["if-none-match"])
-            logAccess(
-                context: context,
-                request: request,
-                tenant: tenant.rawValue,
-                status: notModified ? 304 : Int(response.status.code),
-                cache: outcome.rawValue,
-                bytes: notModified || request.method == .HEAD ? 0 : response.bodyLength
-            )
-        }
+        let notModified = (request.method == .GET || request.method == .HEAD)
+            && response.matches(ifNoneMatch: request.headers["if-none-match"])
+        logAccess(
+            context: context,
+            request: request,
+            tenant: tenant.rawValue,
+            status: notModified ? 304 : Int(response.status.code),
+            cache: outcome.rawValue,
+            bytes: notModified || request.method == .HEAD ? 0 : response.bodyLength
+        )
         if rawHTTP1 {
-            writeRaw(context: context, request: request, response: response, age: age, outcome: outcome)
+            writeRaw(context: context, request: request, response: response, notModified: notModified, age: age, outcome: outcome)
             return
         }
         var head = response.head
@@ -36,7 +35,7 @@ extension EdgeHTTPHandler {
         // A coalesced request was served from the cache's one fetch: to the client, a hit.
         head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome.header)
         var sendBody = true
-        if request.method == .GET || request.method == .HEAD, response.matches(ifNoneMatch: request.headers["if-none-match"]) {
+        if notModified {
             head.status = .notModified
             head.headers.remove(name: "content-length")
             sendBody = false
@@ -64,15 +63,13 @@ extension EdgeHTTPHandler {
         context: ChannelHandlerContext,
         request: HTTPRequestHead,
         response: CachedResponse,
+        notModified: Bool,
         age: Int?,
         outcome: CacheStatistics.Outcome
     ) {
-        var status = response.status
+        let status: HTTPResponseStatus = notModified ? .notModified : response.status
         var sendBody = true
         var contentLength: Int? = response.bodyOmitted ? nil : response.bodyLength
-        if request.method == .GET || request.method == .HEAD, response.matches(ifNoneMatch: request.headers["if-none-match"]) {
-            status = .notModified
-        }
         if status == .notModified || status == .noContent || status.code < 200 {
             sendBody = false
             contentLength = nil
@@ -183,9 +180,8 @@ extension EdgeHTTPHandler {
             return
         }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        for part in [body, tail] {
-            if let part, part.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil) }
-        }
+        if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        if let tail, tail.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(tail))), promise: nil) }
         if close {
             context.writeAndFlushWithPromise(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         } else {

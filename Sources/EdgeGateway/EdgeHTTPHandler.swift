@@ -240,11 +240,11 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let now = EdgeRuntime.now()
         switch runtime.cache.lookup(key, now: now) {
         case .fresh(let hit):
-            let age = hit.initialAge + Int((now &- hit.storedAt) / 1_000_000_000)
+            let age = hit.age(at: now)
             write(context: context, request: head, response: hit.payload, age: age, tenant: tenant, outcome: .hit)
         case .stale(let hit, whileRevalidating: true, _):
             // RFC 5861 stale-while-revalidate: answer now, refresh once in the background.
-            let age = hit.initialAge + Int((now &- hit.storedAt) / 1_000_000_000)
+            let age = hit.age(at: now)
             write(context: context, request: head, response: hit.payload, age: age, tenant: tenant, outcome: .stale)
             if runtime.coalescer.join(key, waiter: CoalescedWaiter { _ in }) == .leader {
                 runtime.refreshInBackground(

@@ -90,7 +90,7 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         let sendBody = !(notModified || method == "HEAD" || response.bodyLength == 0)
         var fields = HPACKHeaders()
         fields.reserveCapacity(8)
-        fields.add(name: ":status", value: notModified ? "304" : Self.statusText(status))
+        fields.add(name: ":status", value: notModified ? "304" : String(status.code))
         // HTTP/2 field names are lowercase; the stored ones are as the origin wrote them.
         response.forEachField { name, value in
             let lowercased = String(unsafeUninitializedCapacity: name.count) { target in
@@ -99,8 +99,7 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
             }
             fields.add(name: lowercased, value: String(decoding: value, as: UTF8.self))
         }
-        let age = hit.initialAge + Int((started &- hit.storedAt) / 1_000_000_000)
-        fields.add(name: "age", value: String(age))
+        fields.add(name: "age", value: String(hit.age(at: started)))
         fields.add(name: StorefrontHeader.cacheStatus, value: CacheStatistics.Outcome.hit.header)
         if !notModified { fields.add(name: "content-length", value: String(response.bodyLength)) }
 
@@ -132,9 +131,5 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         }
         needsFlush = true
         return true
-    }
-
-    private static func statusText(_ status: HTTPResponseStatus) -> String {
-        status == .ok ? "200" : String(status.code)
     }
 }
