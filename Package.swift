@@ -33,11 +33,21 @@ let package = Package(
             name: "EdgeCore",
             dependencies: ["Shared"]
         ),
+        // A small keep-alive HTTP/1.1 client: the edge's origin requests and the load tool's requests.
+        .target(
+            name: "UpstreamHTTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // Edge I/O: TLS by SNI, HTTP, origin pool, tenant sources.
         .target(
             name: "EdgeGateway",
             dependencies: [
-                "EdgeCore", "Shared", "RedisClient",
+                "EdgeCore", "Shared", "RedisClient", "UpstreamHTTP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

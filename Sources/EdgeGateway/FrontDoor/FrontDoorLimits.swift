@@ -1,0 +1,32 @@
+import NIOCore
+import NIOHTTP1
+
+/// Limits and timeouts of the public HTTP/1 front door.
+public struct FrontDoorLimits: Sendable {
+    /// A request line longer than this is answered 414.
+    public var maximumRequestLineLength = 8 * 1024
+    /// One header field (name and value) longer than this is answered 431.
+    public var maximumHeaderFieldSize = 16 * 1024
+    /// All header fields of a request together larger than this are answered 431.
+    public var maximumHeaderListSize = 64 * 1024
+    /// More header fields than this are answered 431.
+    public var maximumHeaderCount = 100
+    /// From a request's first byte to the end of its head (slowloris): past it, 408 and close.
+    public var requestHeadTimeout: TimeAmount = .seconds(10)
+    /// The longest pause between bytes of a request body: past it, 408 and close.
+    public var requestBodyIdleTimeout: TimeAmount = .seconds(30)
+    /// A keep-alive connection with no request for this long is closed.
+    public var keepAliveIdleTimeout: TimeAmount = .seconds(60)
+    /// A client that reads nothing of a response for this long (its socket buffer full) is cut off.
+    public var slowReadTimeout: TimeAmount = .seconds(30)
+
+    public init() {}
+
+    var decoderLimits: NIOHTTPDecoderLimitConfiguration {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = maximumHeaderFieldSize
+        limits.maxHeaderListSize = maximumHeaderListSize
+        limits.maxHeaderFieldCount = maximumHeaderCount
+        return limits
+    }
+}
