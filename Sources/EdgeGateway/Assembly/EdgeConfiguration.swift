@@ -31,6 +31,8 @@ public struct EdgeConfiguration: Sendable {
     public var revalidationGraceSeconds = 3600
     /// How long an origin has to answer.
     public var originTimeout: TimeAmount = .seconds(10)
+    /// The clock of every time-based decision (freshness, ages, ejection); tests pass a ``ManualEdgeClock``.
+    public var clock: any EdgeClock = SystemEdgeClock()
 
     /// - Parameter origins: the origin instances misses go to.
     public init(origins: [HTTPEndpoint]) {

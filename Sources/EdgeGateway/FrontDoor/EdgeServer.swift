@@ -56,7 +56,7 @@ public final class EdgeServer: Sendable {
     /// the last minute, stored objects and bytes, evictions and purges; coalesced waiters now.
     public func metricsText() -> String {
         let totals = runtime.statistics.totals
-        let ratios = runtime.statistics.hitRatios(now: EdgeRuntime.now())
+        let ratios = runtime.statistics.hitRatios(now: runtime.now())
         let usage = runtime.cache.tenantUsage
         var text = "# TYPE storefront_edge_requests_total counter\n"
         for (tenant, counters) in totals.sorted(by: { $0.key < $1.key }) {
@@ -88,7 +88,7 @@ public final class EdgeServer: Sendable {
             }
         }
         text += "# TYPE storefront_edge_coalesced_waiters gauge\nstorefront_edge_coalesced_waiters \(runtime.coalescer.waiting)\n"
-        let now = EdgeRuntime.now()
+        let now = runtime.now()
         let members = runtime.pool.members
         text += "# TYPE storefront_edge_origin_up gauge\n"
         for member in members {
@@ -136,7 +136,7 @@ public final class EdgeServer: Sendable {
     /// - Returns: how many objects were purged.
     @discardableResult
     public func purge(tenant: TenantID, tags: [String], soft: Bool = false) -> Int {
-        runtime.cache.purge(tenant: tenant, tags: tags, soft: soft, now: EdgeRuntime.now())
+        runtime.cache.purge(tenant: tenant, tags: tags, soft: soft, now: runtime.now())
     }
 
     /// Removes the cached objects (every variant) of `tenant` for a request target (path and query).

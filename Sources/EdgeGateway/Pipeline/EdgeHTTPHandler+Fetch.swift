@@ -53,11 +53,11 @@ extension EdgeHTTPHandler {
             deadline: deadline,
             streamAbove: runtime.configuration.maximumStoredObjectSize
         )
-        let asked = EdgeRuntime.now()
+        let asked = runtime.now()
         future.assumeIsolated().whenComplete { result in
             if case .success(let (_, origin)) = result {
                 self.originUsed = origin
-                self.originNanoseconds = EdgeRuntime.now() - asked
+                self.originNanoseconds = self.runtime.now() - asked
             }
             switch result.map(\.0) {
             case .success(let response) where response.head.status.code >= 500 && stale?.servableOnError == true:
@@ -95,7 +95,7 @@ extension EdgeHTTPHandler {
     ) {
         if let stale, stale.servableOnError {
             if let key { runtime.wakeWaiters(key, .response(stale.hit.payload, initialAge: stale.hit.initialAge, receivedAt: stale.hit.storedAt)) }
-            let age = stale.hit.age(at: EdgeRuntime.now())
+            let age = stale.hit.age(at: runtime.now())
             write(context: context, request: head, response: stale.hit.payload, age: age, tenant: tenant, outcome: .stale)
             return
         }
@@ -128,7 +128,7 @@ extension EdgeHTTPHandler {
                 // one variant of several may not be theirs: they look up again.
                 let outcome: CoalescedOutcome =
                     !stored ? .fetchYourself
-                    : varied ? .lookupAgain : .response(answer, initialAge: age, receivedAt: EdgeRuntime.now())
+                    : varied ? .lookupAgain : .response(answer, initialAge: age, receivedAt: runtime.now())
                 runtime.wakeWaiters(key, outcome)
             }
             let outcome: CacheStatistics.Outcome = key == nil || !stored ? .pass : (revalidated ? .hit : .miss)
@@ -165,7 +165,7 @@ extension EdgeHTTPHandler {
     func resume(context: ChannelHandlerContext, head: HTTPRequestHead, tenant: TenantID, outcome: CoalescedOutcome) {
         switch outcome {
         case .response(let response, let initialAge, let receivedAt):
-            let age = initialAge + Int((EdgeRuntime.now() &- receivedAt) / 1_000_000_000)
+            let age = initialAge + Int((runtime.now() &- receivedAt) / 1_000_000_000)
             write(context: context, request: head, response: response, age: age, tenant: tenant, outcome: .coalesced)
         case .fetchYourself:
             fetch(context: context, head: head, body: nil, tenant: tenant, storeAs: nil)

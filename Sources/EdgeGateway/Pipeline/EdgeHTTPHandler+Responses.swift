@@ -14,7 +14,7 @@ extension EdgeHTTPHandler {
         tenant: TenantID,
         outcome: CacheStatistics.Outcome
     ) {
-        runtime.statistics.record(outcome, tenant: tenant, now: EdgeRuntime.now())
+        runtime.statistics.record(outcome, tenant: tenant, now: runtime.now())
         let notModified = (request.method == .GET || request.method == .HEAD)
             && response.matches(ifNoneMatch: request.headers["if-none-match"])
         logAccess(

@@ -33,7 +33,7 @@ extension EdgeHTTPHandler {
             if stale != nil { runtime.cache.remove(key) }
             runtime.wakeWaiters(key, .fetchYourself)
         }
-        runtime.statistics.record(.pass, tenant: tenant, now: EdgeRuntime.now())
+        runtime.statistics.record(.pass, tenant: tenant, now: runtime.now())
         let length = upstreamHead.headers.first(name: "content-length").flatMap(Int.init) ?? -1
         logAccess(context: context, request: request, tenant: tenant.rawValue, status: Int(upstreamHead.status.code), cache: "PASS", bytes: length)
         var head = upstreamHead

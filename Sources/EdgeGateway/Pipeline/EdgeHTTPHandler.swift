@@ -134,7 +134,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch (part, state) {
         case (.head(var head), .idle):
-            requestStart = EdgeRuntime.now()
+            requestStart = runtime.now()
             originUsed = nil
             originNanoseconds = nil
             let hosts = head.headers["host"]
@@ -237,7 +237,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func lookup(context: ChannelHandlerContext, head: HTTPRequestHead, tenant: TenantID, key: CacheKey) {
-        let now = EdgeRuntime.now()
+        let now = runtime.now()
         switch runtime.cache.lookup(key, now: now) {
         case .fresh(let hit):
             let age = hit.age(at: now)

@@ -96,7 +96,7 @@ extension EdgeRuntime {
         guard let key else { return .serve(answer, age: age, stored: false, revalidated: false, varied: false) }
         let vary = headers["vary"]
         let cacheControl = CacheControl(fieldValues: headers["cache-control"])
-        let date = headers.first(name: "date").flatMap(HTTPDate.parse) ?? Self.wallClockSeconds()
+        let date = headers.first(name: "date").flatMap(HTTPDate.parse) ?? clock.wallSeconds
         let decision = CachePolicy.classify(
             status: Int(head.status.code),
             cacheControl: cacheControl,
@@ -124,7 +124,7 @@ extension EdgeRuntime {
             storeKey,
             payload: answer,
             size: answer.cost,
-            now: EdgeRuntime.now(),
+            now: self.now(),
             ttlSeconds: ttl,
             initialAge: age,
             tags: SurrogateKey.parse(headers.first(name: StorefrontHeader.surrogateKey) ?? "", for: tenant)
@@ -149,11 +149,6 @@ extension EdgeRuntime {
         return stamped
     }
 
-    /// Seconds since 1970 on the wall clock (for `Expires` without `Date`).
-    static func wallClockSeconds() -> Int {
-        Int(Date().timeIntervalSince1970)
-    }
-
     /// Refreshes a stale object without a client waiting (stale-while-revalidate). The caller is the
     /// coalescer's leader for `key`; whatever happens, the fetch ends by waking any waiters.
     func refreshInBackground(
@@ -172,7 +167,7 @@ extension EdgeRuntime {
                 case .serve(_, _, true, _, true):
                     self.wakeWaiters(key, .lookupAgain)
                 case .serve(let answer, let age, true, _, false):
-                    self.wakeWaiters(key, .response(answer, initialAge: age, receivedAt: EdgeRuntime.now()))
+                    self.wakeWaiters(key, .response(answer, initialAge: age, receivedAt: self.now()))
                 case .serve, .foreignTenant:
                     self.wakeWaiters(key, .fetchYourself)
                 }

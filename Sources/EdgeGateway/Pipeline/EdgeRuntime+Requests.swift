@@ -48,7 +48,7 @@ extension EdgeRuntime {
         bytes: Int,
         on loop: any EventLoop
     ) {
-        let now = Self.now()
+        let now = now()
         let total = started > 0 && now > started ? now - started : 0
         metrics.recordRequest(tenant: tenant ?? "-", status: status, cache: cache, nanoseconds: total, originNanoseconds: originNanoseconds)
         guard let accessLog else { return }

@@ -18,6 +18,8 @@ final class EdgeRuntime: Sendable {
     let pool: OriginPool
     let accessLog: AccessLog?
     let metrics = EdgeMetrics()
+    /// Every time-based decision reads this clock (``EdgeConfiguration/clock``).
+    let clock: any EdgeClock
 
     init(configuration: EdgeConfiguration, registry: TenantRegistry, client: HTTP1Client, accessLog: AccessLog?, logger: Logger) {
         self.accessLog = accessLog
@@ -26,7 +28,8 @@ final class EdgeRuntime: Sendable {
         self.cache = CacheStore(byteBudget: configuration.cacheByteBudget)
         self.client = client
         self.logger = logger
-        self.pool = OriginPool(endpoints: configuration.origins)
+        self.clock = configuration.clock
+        self.pool = OriginPool(endpoints: configuration.origins, clock: configuration.clock)
     }
 
     /// Resumes every request waiting on `key`'s fetch, each on its own event loop.
@@ -34,8 +37,8 @@ final class EdgeRuntime: Sendable {
         for waiter in coalescer.finish(key) { waiter.resume(outcome) }
     }
 
-    /// Monotonic now, in nanoseconds.
-    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+    /// Monotonic now, in nanoseconds, on the edge's clock.
+    func now() -> UInt64 { clock.nanoseconds }
 }
 
 /// How a request waiting on another request's fetch continues.

@@ -16,9 +16,19 @@ enum OriginPoolError: Error, Equatable {
 /// runtime (``update(_:)``) without dropping requests in flight.
 public final class OriginPool: Sendable {
     private let balancer: Mutex<OriginBalancer<HTTPEndpoint>>
+    private let clock: any EdgeClock
 
-    public init(endpoints: [HTTPEndpoint], policy: OriginBalancer<HTTPEndpoint>.Policy = .init()) {
+    /// - Parameters:
+    ///   - endpoints: the members.
+    ///   - policy: ejection and health thresholds.
+    ///   - clock: the time ejections are measured in.
+    public init(
+        endpoints: [HTTPEndpoint],
+        policy: OriginBalancer<HTTPEndpoint>.Policy = .init(),
+        clock: any EdgeClock = SystemEdgeClock()
+    ) {
         balancer = Mutex(OriginBalancer(endpoints: endpoints, policy: policy))
+        self.clock = clock
     }
 
     /// Replaces the member list (discovery, config reload); requests in flight to removed members finish.
@@ -33,12 +43,12 @@ public final class OriginPool: Sendable {
     public var members: [OriginBalancer<HTTPEndpoint>.Member] { balancer.withLock { $0.members } }
 
     func acquire(excluding: Set<HTTPEndpoint>) -> HTTPEndpoint? {
-        let now = EdgeRuntime.now()
+        let now = clock.nanoseconds
         return balancer.withLock { $0.acquire(now: now, excluding: excluding) }
     }
 
     func release(_ endpoint: HTTPEndpoint, outcome: OriginBalancer<HTTPEndpoint>.Outcome) {
-        let now = EdgeRuntime.now()
+        let now = clock.nanoseconds
         balancer.withLock { $0.release(endpoint, outcome: outcome, now: now) }
     }
 

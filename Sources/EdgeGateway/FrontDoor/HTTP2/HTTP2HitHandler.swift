@@ -70,7 +70,7 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
             let path = request.first(name: ":path"),
             !request.contains(name: "host")
         else { return false }
-        let started = EdgeRuntime.now()
+        let started = runtime.now()
         let authority = request[":authority"]
         guard case .tenant(let tenant, let settings) = hostCache.resolve(hostValues: authority, connectionTenant: connectionTenant, registry: runtime.registry),
             case .success(let target) = RequestHygiene.check(
