@@ -45,6 +45,10 @@ public struct OriginConfiguration: Sendable {
     public var primary = Database(port: 55432)
     /// The streaming replica: reads go here.
     public var replica = Database(port: 55433)
+    /// The primary as the schema owner (migrations, seeding, adding tenants), never used to serve requests.
+    public var schemaOwner = Database(port: 55432, username: "storefront")
+    /// Whether ``OriginAssembly/run(configuration:logger:)`` applies pending migrations before serving.
+    public var migrateOnStart = false
     /// The admin listener's port (`/metrics`, `/health`); not routed through the edge. 0 picks a free one.
     public var adminPort = 9181
     /// Read routing: read-your-writes window, replica timeout.

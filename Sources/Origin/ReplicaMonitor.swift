@@ -27,6 +27,8 @@ public final class ReplicaMonitor: Service, Sendable {
         public var replicaUp: Bool
         public var lagBytes: UInt64
         public var lagSeconds: Double
+        /// How far the replica had replayed the log (`nil` before the first answer).
+        public var replayed: WALPosition? = nil
     }
 
     private struct State {
@@ -53,6 +55,9 @@ public final class ReplicaMonitor: Service, Sendable {
 
     /// What the last probe saw.
     public var status: Status { state.withLock { $0.status } }
+
+    /// How far the replica had replayed the log at the last probe that reached it.
+    public var replayedPosition: WALPosition? { status.replayed }
 
     /// Whether reads may go to the replica now.
     public var replicaUsable: Bool {
@@ -98,7 +103,8 @@ public final class ReplicaMonitor: Service, Sendable {
                         + Double((now - firstAhead.at).components.attoseconds) / 1e18
                 }
             }
-            state.status = Status(replicaUp: true, lagBytes: lagBytes, lagSeconds: lagSeconds)
+            state.status = Status(
+                replicaUp: true, lagBytes: lagBytes, lagSeconds: lagSeconds, replayed: WALPosition(offset: replicaLSN))
             return state.status
         }
         upGauge.record(status.replicaUp ? 1 : 0)
@@ -115,10 +121,6 @@ public final class ReplicaMonitor: Service, Sendable {
 
     /// Parses a `pg_lsn` text (`16/B374D848`) into a byte position.
     static func parseLSN(_ text: String) -> UInt64? {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let high = UInt64(parts[0], radix: 16), let low = UInt64(parts[1], radix: 16) else {
-            return nil
-        }
-        return high << 32 | low
+        WALPosition(pgLSN: text)?.offset
     }
 }

@@ -12,9 +12,12 @@ import Synchronization
 /// 3. Each unit of work runs in a transaction that sets `app.tenant_id`; PostgreSQL row-level security
 ///    limits every tenant table to that tenant (the application role owns no table and cannot bypass it).
 ///
-/// Reads go to the replica unless this request wrote, the tenant wrote within ``Routing/readYourWritesWindow``,
-/// or the replica is down or lagging (see ``ReplicaMonitor``); a replica read that fails or times out is
-/// retried on the primary, so a replica outage costs latency, never a failed request.
+/// Reads go to the replica unless this request wrote, the tenant wrote on this origin within
+/// ``Routing/readYourWritesWindow``, the client carries the position of a write the replica has not replayed
+/// yet (``TenantScope``'s request state, from the `sf_wal` cookie), or the replica is down or lagging (see
+/// ``ReplicaMonitor``); a replica read that fails or times out is retried on the primary, so a replica outage
+/// costs latency, never a failed request. After a write inside a request, the primary's WAL position is kept
+/// in the request's state for the client to carry.
 public final class TenantDatabase: Sendable {
     /// Errors of the tenant boundary.
     public enum BoundaryError: Error, Equatable, CustomStringConvertible {
@@ -108,7 +111,8 @@ public final class TenantDatabase: Sendable {
         _ body: @escaping @Sendable (TenantConnection) async throws -> Result
     ) async throws -> Result {
         try checkScope(tenant)
-        TenantScope.request?.markWritten()
+        let request = TenantScope.request
+        request?.markWritten()
         defer {
             let now = ContinuousClock.now
             recentWrites.withLock { writes in
@@ -116,12 +120,38 @@ public final class TenantDatabase: Sendable {
                 if writes.count > 10_000 { writes = writes.filter { now - $0.value < routing.readYourWritesWindow } }
             }
         }
-        return try await run(on: primary, tenant: tenant, timer: queryTimer, body)
+        let result = try await run(on: primary, tenant: tenant, timer: queryTimer, body)
+        if let request { await recordPosition(in: request) }
+        return result
+    }
+
+    /// The primary's WAL insert position now. Read after a commit, it is at or past that commit.
+    public func primaryPosition() async throws -> WALPosition? {
+        for try await text in try await primary.query("SELECT pg_current_wal_insert_lsn()::text", logger: logger).decode(String.self) {
+            return WALPosition(pgLSN: text)
+        }
+        return nil
+    }
+
+    /// Keeps the position the request's write reached, for the client to carry to any origin. Without it the
+    /// write still stands; only its readers on other origins may read the replica before it replays it.
+    private func recordPosition(in request: TenantScope.RequestState) async {
+        do {
+            if let position = try await primaryPosition() { request.recordWrite(at: position) }
+        } catch {
+            logger.warning("could not read the primary's WAL position after a write", metadata: ["error": "\(error)"])
+        }
     }
 
     private func mustReadFromPrimary(_ tenant: TenantID) -> Bool {
-        if TenantScope.request?.hasWritten == true { return true }
+        let request = TenantScope.request
+        if request?.hasWritten == true { return true }
         if !monitor.replicaUsable { return true }
+        if let request, let required = request.requiredPosition {
+            // The client wrote (on any origin) up to `required`: the replica must have replayed that far.
+            guard let replayed = monitor.replayedPosition, replayed >= required else { return true }
+            request.markReplicaCaughtUp()
+        }
         let window = routing.readYourWritesWindow
         return recentWrites.withLock { writes in
             guard let last = writes[tenant] else { return false }
@@ -168,60 +198,5 @@ public final class TenantDatabase: Sendable {
             }
         }
         return false
-    }
-}
-
-/// A connection lent for one tenant's work. Queries are `PostgresQuery` values with bound parameters.
-public struct TenantConnection: Sendable {
-    /// The tenant this connection works for; repositories filter by it.
-    public let tenant: TenantID
-    fileprivate let connection: PostgresConnection
-    fileprivate let logger: Logger
-
-    fileprivate init(tenant: TenantID, connection: PostgresConnection, logger: Logger) {
-        self.tenant = tenant
-        self.connection = connection
-        self.logger = logger
-    }
-
-    /// Runs a query and returns its rows.
-    ///
-    /// A statement that names a tenant table (``Migrations/tenantTables``) must also name `tenant_id`, or it
-    /// is refused before reaching the database: a forgotten tenant filter is an error, not a silent leak.
-    @discardableResult
-    public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        if let table = Self.unfilteredTenantTable(in: query.sql) {
-            throw TenantDatabase.BoundaryError.missingTenantFilter(table: table)
-        }
-        return try await connection.query(query, logger: logger)
-    }
-
-    /// The first tenant table `sql` names without any `tenant_id` in the statement.
-    static func unfilteredTenantTable(in sql: String) -> String? {
-        let lowered = sql.lowercased()
-        let words = lowered.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") })
-        if words.contains("tenant_id") { return nil }
-        return Migrations.tenantTables.first { words.contains(Substring($0)) }
-    }
-}
-
-/// Thrown by ``withDeadline(_:_:)``.
-struct DeadlineExceeded: Error {}
-
-/// Runs `operation`, cancelling it and throwing ``DeadlineExceeded`` if it takes longer than `limit`.
-func withDeadline<Result: Sendable>(
-    _ limit: Duration,
-    _ operation: @escaping @Sendable () async throws -> Result
-) async throws -> Result {
-    try await withThrowingTaskGroup(of: Result?.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw DeadlineExceeded() }
-        guard let result = first else { throw DeadlineExceeded() }
-        return result
     }
 }

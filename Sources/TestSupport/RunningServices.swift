@@ -8,39 +8,6 @@ import Origin
 import ServiceLifecycle
 import Shared
 
-/// Runs an origin on a free loopback port for the duration of `body`, then shuts it down gracefully.
-/// - Parameters:
-///   - configuration: the origin's configuration; its port is replaced by a free one.
-///   - body: receives the bound port.
-public func withRunningOrigin<Result: Sendable>(
-    configuration: OriginConfiguration = TestEnvironment.originConfiguration(),
-    _ body: @Sendable (Int) async throws -> Result
-) async throws -> Result {
-    var configuration = configuration
-    configuration.port = 0
-    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = OriginApplication.build(configuration: configuration, logger: TestEnvironment.logger) { channel in
-        portContinuation.yield(channel.localAddress?.port ?? 0)
-        portContinuation.finish()
-    }
-    let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: TestEnvironment.logger)
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        defer { tasks.cancelAll() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw ServiceStartError.noPort }
-        do {
-            let result = try await body(port)
-            await group.triggerGracefulShutdown()
-            try await tasks.next()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            throw error
-        }
-    }
-}
-
 /// Runs an edge with a fixed tenant list on free loopback ports for the duration of `body`.
 /// - Parameters:
 ///   - tenants: the storefronts the edge serves.
