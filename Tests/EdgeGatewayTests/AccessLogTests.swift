@@ -19,10 +19,10 @@ import TestSupport
             _ = try await edge.get("/p?q=1")
             _ = try await edge.client.request("/p", port: edge.ports.https, serverName: edge.alpineDomain, host: edge.harborDomain)
             var lines: [[String: Any]] = []
-            for _ in 0..<50 where lines.count < 3 {
-                try await Task.sleep(for: .milliseconds(100))
+            try await waitUntil("three lines in the access log", timeout: .seconds(5), pollEvery: .milliseconds(100)) {
                 let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
                 lines = text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                return lines.count >= 3
             }
             #expect(lines.count == 3)
             guard lines.count == 3 else { return }

@@ -25,10 +25,10 @@ import TestSupport
             let busy = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath)
             let idle = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath)
             try await idle.send("GET /fast HTTP/1.1\r\nHost: \(host)\r\n\r\n")
-            while !String(buffer: idle.receivedBytes).hasSuffix("page /fast") { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntil("the answer to /fast on the idle connection") { String(buffer: idle.receivedBytes).hasSuffix("page /fast") }
             try await busy.send("GET /slow HTTP/1.1\r\nHost: \(host)\r\n\r\n")
             // Drain once the request is at the origin (held there for 600 ms).
-            while !origin.requests.contains(where: { $0.uri == "/slow" }) { try await Task.sleep(for: .milliseconds(10)) }
+            try await waitUntil("the origin to receive /slow") { origin.requests.contains { $0.uri == "/slow" } }
 
             async let drained = edge.server.drain(timeout: .seconds(10))
             try await FrontDoorLimitsTests.waitUntilClosed(idle, within: .seconds(2))
@@ -52,7 +52,7 @@ import TestSupport
         try await EdgeFixture.with(origins: [origin]) { edge in
             async let result = Curl.get("/slow-h2", port: edge.ports.https, serverName: edge.alpineDomain, caPath: edge.caPath)
             // Drain once the request is in flight (the origin holds it for 600 ms).
-            while origin.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try await waitUntil("the origin to receive /slow-h2") { origin.requestCount > 0 }
             #expect(await edge.server.drain(timeout: .seconds(10)))
             let response = try await result
             #expect(response.httpVersion == "2")
@@ -99,11 +99,10 @@ import TestSupport
                     }
                     tasks.addTask {
                         defer { stopped.withLockedValue { $0 = true } }
-                        let deadline = ContinuousClock.now + .seconds(60)
-                        while origin.requestCount < 16, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+                        try await waitUntil("16 requests served before the drain", timeout: .seconds(30)) { origin.requestCount >= 16 }
                         #expect(await first.server.drain(timeout: .seconds(10)))
                         let drained = origin.requestCount
-                        while origin.requestCount < drained + 16, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+                        try await waitUntil("16 more requests served after the drain", timeout: .seconds(30)) { origin.requestCount >= drained + 16 }
                         return ([0, 0], [])
                     }
                     return try await tasks.reduce(into: (served: [0, 0], failures: [String]())) { total, part in

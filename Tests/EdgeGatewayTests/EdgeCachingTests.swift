@@ -222,17 +222,17 @@ import TestSupport
 }
 
 @Suite struct CoalescingTests {
-    /// Sends `count` concurrent GETs; once all but one wait behind the first fetch (or after 10 s), opens
-    /// the origin's gate so the held answer goes out.
+    /// Sends `count` concurrent GETs; once all but one wait behind the first fetch, opens the origin's gate
+    /// so the held answer goes out.
     static func concurrentGets(_ edge: EdgeFixture, count: Int, path: String, gate: FakeOrigin.Gate) async throws -> [HTTPClientResponse] {
         try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
             for _ in 0..<count { group.addTask { try await edge.get(path) } }
             group.addTask {
-                let deadline = ContinuousClock.now + .seconds(10)
-                while edge.server.coalescedWaiters < count - 1, ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(5))
+                // The gate opens whatever happens, so the held requests always end.
+                defer { gate.open() }
+                try await waitUntil("\(count - 1) requests waiting behind the first fetch", pollEvery: .milliseconds(5)) {
+                    edge.server.coalescedWaiters >= count - 1
                 }
-                gate.open()
                 return nil
             }
             return try await group.reduce(into: []) { if let response = $1 { $0.append(response) } }

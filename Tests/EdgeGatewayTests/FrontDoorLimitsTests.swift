@@ -71,6 +71,7 @@ import TestSupport
             let slow = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath)
             try await slow.send("GET /a HTTP/1.1\r\nHost: \(host)\r\n")
             for index in 0..<5 {
+                // Deliberate: the slowloris client drips one header field every 100 ms.
                 try await Task.sleep(for: .milliseconds(100))
                 try? await slow.send("X-Drip-\(index): 1\r\n")
             }
@@ -122,17 +123,18 @@ import TestSupport
             let host = edge.alpineDomain
             let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath, pauseAfter: 1)
             try await connection.send("GET /big HTTP/1.1\r\nHost: \(host)\r\n\r\n")
-            while connection.receivedCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntil("the first bytes of /big") { connection.receivedCount > 0 }
             // Wait until the socket buffers are full (the origin stops being able to send), then for the
             // slow-read limit and some margin: filling them takes a while on a busy machine.
             var last = -1
             var unchanged = 0
-            for _ in 0..<150 where unchanged < 5 {
-                try await Task.sleep(for: .milliseconds(200))
+            try await waitUntil("the socket buffers to fill (the origin's bytes sent unchanged for 1 s)", timeout: .seconds(30), pollEvery: .milliseconds(200)) {
                 let sent = origin.generatedBytesSent
                 unchanged = sent == last ? unchanged + 1 : 0
                 last = sent
+                return unchanged >= 5
             }
+            // Deliberate: the client stays silent past the 500 ms slow-read limit (a NIO timer on real time).
             try await Task.sleep(for: .milliseconds(1_500))
             // Reading again drains what the kernel holds, then finds the connection closed short of the body.
             try await connection.setReading(true)
@@ -141,11 +143,11 @@ import TestSupport
         }
     }
 
-    static func waitUntilClosed(_ connection: RawTLSConnection, within limit: Duration) async throws {
-        let start = ContinuousClock.now
-        while connection.isActive, ContinuousClock.now - start < limit {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        #expect(!connection.isActive, "the edge kept the connection open")
+    static func waitUntilClosed(
+        _ connection: RawTLSConnection,
+        within limit: Duration,
+        _ what: String = "the edge to close the connection"
+    ) async throws {
+        try await waitUntil(what, timeout: limit, pollEvery: .milliseconds(20)) { !connection.isActive }
     }
 }

@@ -65,15 +65,11 @@ import TestSupport
             let host = edge.alpineDomain
             let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: host, caPath: edge.caPath)
             try await connection.send("GET /a HTTP/1.1\r\nHost: \(host)\r\n\r\n")
-            while !String(buffer: connection.receivedBytes).hasSuffix("page /a") { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntil("the answer to the first /a") { String(buffer: connection.receivedBytes).hasSuffix("page /a") }
             // The platform removes the storefront: only the other tenant is left.
             edge.registry.update([TenantDirectoryEntry(domain: HostName(normalising: edge.harborDomain)!, tenantID: EdgeFixture.harbor)])
             try await connection.send("GET /a HTTP/1.1\r\nHost: \(host)\r\n\r\n")
-            var waited = 0
-            while !String(buffer: connection.receivedBytes).contains("421"), waited < 5_000 {
-                try await Task.sleep(for: .milliseconds(5))
-                waited += 5
-            }
+            try await waitUntil("a 421 for the removed tenant") { String(buffer: connection.receivedBytes).contains("421") }
             let text = String(buffer: connection.receivedBytes)
             #expect(text.hasPrefix("HTTP/1.1 200 OK"))
             #expect(text.contains("HTTP/1.1 421 Misdirected Request"))

@@ -69,12 +69,12 @@ import TestSupport
             #expect(metrics.contains("storefront_edge_responses_total{tenant=\"alpine\",status=\"2xx\"} 4"))
 
             var hitLines: [[String: Any]] = []
-            for _ in 0..<50 where hitLines.count < 3 {
-                try await Task.sleep(for: .milliseconds(100))
+            try await waitUntil("three HIT lines in the access log", timeout: .seconds(5), pollEvery: .milliseconds(100)) {
                 let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
                 hitLines = text.split(separator: "\n")
                     .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
                     .filter { $0["cache"] as? String == "HIT" }
+                return hitLines.count >= 3
             }
             #expect(hitLines.count == 3)
             #expect(hitLines.allSatisfy { $0["tenant"] as? String == "alpine" && $0["status"] as? Int == 200 })

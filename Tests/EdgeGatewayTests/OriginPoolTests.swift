@@ -67,6 +67,7 @@ import TestSupport
                         #expect(response.head.status == .ok)
                         return String(buffer: response.body)
                     }
+                    // Deliberate: requests are spread over the changes rather than sent all at once.
                     try await Task.sleep(for: .milliseconds(5))
                 }
                 return try await tasks.reduce(into: [String]()) { $0.append($1) }
@@ -112,6 +113,7 @@ import TestSupport
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 for index in 0..<40 {
                     tasks.addTask { _ = try await edge.get("/p\(index)") }
+                    // Deliberate: a steady arrival rate, so outstanding counts build up on the slow origin.
                     try await Task.sleep(for: .milliseconds(10))
                 }
                 try await tasks.waitForAll()
@@ -152,13 +154,14 @@ import TestSupport
                 }
                 tasks.addTask {
                     defer { stopped.withLockedValue { $0 = true } }
-                    let deadline = ContinuousClock.now + .seconds(60)
                     func served() -> Int { ([first, second] + replacements.withLockedValue { $0 }).reduce(0) { $0 + Self.pageRequests($1) } }
                     // Roll: replace first, then second, each drained while taking traffic.
                     var current = [first, second]
                     for index in 0..<2 {
                         let before = served()
-                        while served() < before + 20, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+                        try await waitUntil("20 more requests served before replacing origin \(index + 1)", timeout: .seconds(30)) {
+                            served() >= before + 20
+                        }
                         let replacement = try await Self.origin(named: "new-\(index)", delay: .milliseconds(20))
                         replacements.withLockedValue { $0.append(replacement) }
                         // The new instance joins (discovery), the old one leaves and drains.
@@ -168,8 +171,8 @@ import TestSupport
                         await old.drain()
                         pool.update(current.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) })
                     }
-                    while replacements.withLockedValue({ $0 }).contains(where: { Self.pageRequests($0) < 5 }), ContinuousClock.now < deadline {
-                        try await Task.sleep(for: .milliseconds(10))
+                    try await waitUntil("5 requests served by each new origin", timeout: .seconds(30)) {
+                        !replacements.withLockedValue { $0 }.contains { Self.pageRequests($0) < 5 }
                     }
                     return []
                 }

@@ -79,9 +79,10 @@ import TestSupport
         try await EdgeFixture.with(origins: [origin], configure: { $0.maximumStoredObjectSize = Self.storeLimit }) { edge in
             let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: edge.alpineDomain, caPath: edge.caPath, pauseAfter: 1)
             try await connection.send("GET /huge HTTP/1.1\r\nHost: \(edge.alpineDomain)\r\n\r\n")
-            while connection.receivedCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntil("the first bytes of /huge") { connection.receivedCount > 0 }
             // Kernel socket buffers on both hops plus the edge's 1 MiB window hold some megabytes; without
-            // backpressure the edge would read all 64 MiB from the origin within this time.
+            // backpressure the edge would read all 64 MiB from the origin within this time. Deliberate: the
+            // client reads nothing for 3 s while the origin's progress is watched.
             var mostSent = 0
             for _ in 0..<30 {
                 try await Task.sleep(for: .milliseconds(100))
@@ -90,10 +91,8 @@ import TestSupport
             #expect(mostSent < 40 * 1024 * 1024, "the origin sent \(mostSent) bytes to a client that reads nothing")
 
             try await connection.setReading(true)
-            var waited = 0
-            while connection.receivedCount < size, waited < 60_000 {
-                try await Task.sleep(for: .milliseconds(20))
-                waited += 20
+            try await waitUntil("all \(size) bytes of /huge", timeout: .seconds(60), pollEvery: .milliseconds(20)) {
+                connection.receivedCount >= size
             }
             let received = connection.receivedBytes
             let text = received.getString(at: received.readerIndex, length: min(received.readableBytes, 1024)) ?? ""
@@ -114,16 +113,12 @@ import TestSupport
         try await EdgeFixture.with(origins: [origin], configure: { $0.maximumStoredObjectSize = Self.storeLimit }) { edge in
             let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: edge.alpineDomain, caPath: edge.caPath, pauseAfter: 1)
             try await connection.send("GET /big HTTP/1.1\r\nHost: \(edge.alpineDomain)\r\n\r\n")
-            while connection.receivedCount == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            try await waitUntil("the first bytes of /big") { connection.receivedCount > 0 }
+            // Deliberate: the response keeps streaming for a moment before the origin goes away mid-body.
             try await Task.sleep(for: .milliseconds(200))
             await origin.stop()
             try await connection.setReading(true)
-            var waited = 0
-            while connection.isActive, waited < 10_000 {
-                try await Task.sleep(for: .milliseconds(20))
-                waited += 20
-            }
-            #expect(!connection.isActive, "the edge must close a connection whose response broke off")
+            try await FrontDoorLimitsTests.waitUntilClosed(connection, within: .seconds(10), "the edge to close a connection whose response broke off")
             #expect(connection.receivedCount < size)
             await connection.close()
         }

@@ -92,23 +92,16 @@ import TestSupport
                 #expect(!(try await OpenSSLClient.handshake(port: ports.https, serverName: domain, caPath: first.caPath).connected))
                 // The certificate appears: served within seconds (trusting the first CA).
                 try Self.mount(domain: domain, from: "\(first.directory)/\(domain)", into: mounted.directory, version: 1)
-                let served = try await Self.eventually { try await OpenSSLClient.handshake(port: ports.https, serverName: domain, caPath: first.caPath).connected }
-                #expect(served)
+                try await waitUntil("a handshake with the new certificate", timeout: .seconds(5), pollEvery: .milliseconds(100)) {
+                    try await OpenSSLClient.handshake(port: ports.https, serverName: domain, caPath: first.caPath).connected
+                }
                 // Renewed (new key, issued by the renewal's CA): new handshakes get it.
                 try Self.mount(domain: domain, from: "\(renewal.directory)/\(domain)", into: mounted.directory, version: 2)
-                let renewed = try await Self.eventually { try await OpenSSLClient.handshake(port: ports.https, serverName: domain, caPath: renewal.caPath).connected }
-                #expect(renewed)
+                try await waitUntil("a handshake with the renewed certificate", timeout: .seconds(5), pollEvery: .milliseconds(100)) {
+                    try await OpenSSLClient.handshake(port: ports.https, serverName: domain, caPath: renewal.caPath).connected
+                }
                 #expect(!(try await OpenSSLClient.handshake(port: ports.https, serverName: domain, caPath: first.caPath).connected))
             }
         }
-    }
-
-    static func eventually(within seconds: Double = 5, _ check: () async throws -> Bool) async throws -> Bool {
-        let start = Date()
-        while Date().timeIntervalSince(start) < seconds {
-            if try await check() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
     }
 }

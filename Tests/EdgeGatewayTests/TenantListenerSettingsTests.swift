@@ -80,7 +80,7 @@ import TestSupport
                 }
                 .connect(host: "127.0.0.1", port: edge.ports.https).get()
             defer { channel.close(promise: nil) }
-            for _ in 0..<100 where received.withLockedValue({ $0 }) == nil { try await Task.sleep(for: .milliseconds(20)) }
+            try await waitUntil("the server's SETTINGS frame") { received.withLockedValue { $0 } != nil }
             let settings = try #require(received.withLockedValue { $0 })
             let values = Dictionary(settings.map { ($0.parameter, $0.value) }, uniquingKeysWith: { $1 })
             #expect(values[.maxConcurrentStreams] == 128)
