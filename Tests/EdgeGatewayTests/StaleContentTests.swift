@@ -1,3 +1,4 @@
+import EdgeCore
 import EdgeGateway
 import NIOConcurrencyHelpers
 import NIOHTTP1
@@ -6,8 +7,17 @@ import Testing
 import TestSupport
 
 /// RFC 5861 and revalidation: what the edge serves once an object's freshness is over. Objects here are
-/// fresh for one second; the tests wait that second out.
+/// fresh for one second; the tests move the edge's manual clock past it instead of waiting.
 @Suite struct StaleContentTests {
+    /// An edge in front of `origin` whose time moves only by `clock.advance(seconds:)`.
+    static func withEdge(
+        origin: FakeOrigin,
+        clock: ManualEdgeClock,
+        _ body: @Sendable (EdgeFixture) async throws -> Void
+    ) async throws {
+        try await EdgeFixture.with(origins: [origin], configure: { $0.clock = clock }, body)
+    }
+
     /// stale-while-revalidate: the stale copy at once, one background refresh, then the new version.
     @Test func staleWhileRevalidate() async throws {
         let version = NIOLockedValueBox(0)
@@ -19,19 +29,45 @@ import TestSupport
             return FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-while-revalidate=30")], body: "v\(current)")
         }
         defer { Task { await origin.stop() } }
-        try await EdgeFixture.with(origins: [origin]) { edge in
+        let clock = ManualEdgeClock()
+        try await Self.withEdge(origin: origin, clock: clock) { edge in
             #expect(try await edge.get("/p").text == "v1")
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(seconds: 2)
             let stale = try await edge.get("/p")
             #expect(stale.text == "v1")
             #expect(stale.head.headers.first(name: "x-cache") == "STALE")
+            #expect(stale.head.headers.first(name: "age") == "2")
+            // The refresh runs in the background: wait for its answer to be the one served.
             var refreshed = ""
-            for _ in 0..<100 where refreshed != "v2" {
-                try await Task.sleep(for: .milliseconds(20))
+            try await waitUntil("the background refresh's v2 served as a HIT") {
                 let response = try await edge.get("/p")
                 if response.head.headers.first(name: "x-cache") == "HIT" { refreshed = response.text }
+                return refreshed == "v2"
             }
             #expect(refreshed == "v2")
+            #expect(origin.requestCount == 2)
+        }
+    }
+
+    /// Past the stale-while-revalidate window the stale copy is not served: the origin's answer is.
+    @Test func staleWhileRevalidateWindowEnds() async throws {
+        let version = NIOLockedValueBox(0)
+        let origin = try await FakeOrigin.start { _ in
+            let current = version.withLockedValue { value -> Int in
+                value += 1
+                return value
+            }
+            return FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-while-revalidate=30")], body: "v\(current)")
+        }
+        defer { Task { await origin.stop() } }
+        let clock = ManualEdgeClock()
+        try await Self.withEdge(origin: origin, clock: clock) { edge in
+            #expect(try await edge.get("/p").text == "v1")
+            // Fresh for 1 s, then 30 s of stale-while-revalidate: 32 s later both are over.
+            clock.advance(seconds: 32)
+            let response = try await edge.get("/p")
+            #expect(response.text == "v2")
+            #expect(response.head.headers.first(name: "x-cache") != "STALE")
             #expect(origin.requestCount == 2)
         }
     }
@@ -41,10 +77,11 @@ import TestSupport
         let origin = try await FakeOrigin.start { _ in
             FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-if-error=60")], body: "kept")
         }
-        try await EdgeFixture.with(origins: [origin]) { edge in
+        let clock = ManualEdgeClock()
+        try await Self.withEdge(origin: origin, clock: clock) { edge in
             #expect(try await edge.get("/p").text == "kept")
             await origin.stop()
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(seconds: 2)
             let response = try await edge.get("/p")
             #expect(response.head.status == .ok)
             #expect(response.text == "kept")
@@ -52,6 +89,25 @@ import TestSupport
             // An object without stale-if-error is not rescued.
             let other = try await edge.get("/never-cached")
             #expect(other.head.status == .badGateway)
+        }
+    }
+
+    /// Past the stale-if-error window, an origin that is down means 502 again.
+    @Test func staleIfErrorWindowEnds() async throws {
+        let origin = try await FakeOrigin.start { _ in
+            FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-if-error=60")], body: "kept")
+        }
+        let clock = ManualEdgeClock()
+        try await Self.withEdge(origin: origin, clock: clock) { edge in
+            #expect(try await edge.get("/p").text == "kept")
+            await origin.stop()
+            clock.advance(seconds: 30)
+            let rescued = try await edge.get("/p")
+            #expect(rescued.text == "kept")
+            // Fresh for 1 s, then 60 s of stale-if-error: 62 s after the fetch both are over.
+            clock.advance(seconds: 32)
+            let late = try await edge.get("/p")
+            #expect(late.head.status == .badGateway)
         }
     }
 
@@ -68,9 +124,10 @@ import TestSupport
                 : FakeOrigin.Reply(status: .internalServerError, body: "broken")
         }
         defer { Task { await origin.stop() } }
-        try await EdgeFixture.with(origins: [origin]) { edge in
+        let clock = ManualEdgeClock()
+        try await Self.withEdge(origin: origin, clock: clock) { edge in
             _ = try await edge.get("/p")
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(seconds: 2)
             let response = try await edge.get("/p")
             #expect(response.head.status == .ok)
             #expect(response.text == "good")
@@ -82,10 +139,13 @@ import TestSupport
         let origin = try await FakeOrigin.start { _ in
             FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-if-error=60, must-revalidate")], body: "strict")
         }
-        try await EdgeFixture.with(origins: [origin]) { edge in
+        let clock = ManualEdgeClock()
+        try await Self.withEdge(origin: origin, clock: clock) { edge in
             _ = try await edge.get("/p")
+            // Still fresh: served from the cache although the origin is gone.
             await origin.stop()
-            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await edge.get("/p").text == "strict")
+            clock.advance(seconds: 2)
             #expect(try await edge.get("/p").head.status == .badGateway)
         }
     }
@@ -99,16 +159,19 @@ import TestSupport
             return FakeOrigin.Reply(headers: [("etag", "\"v1\""), ("cache-control", "public, s-maxage=1")], body: "the body")
         }
         defer { Task { await origin.stop() } }
-        try await EdgeFixture.with(origins: [origin]) { edge in
+        let clock = ManualEdgeClock()
+        try await Self.withEdge(origin: origin, clock: clock) { edge in
             _ = try await edge.get("/p")
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(seconds: 2)
             let revalidated = try await edge.get("/p")
             #expect(revalidated.head.status == .ok)
             #expect(revalidated.text == "the body")
             #expect(revalidated.head.headers.first(name: "x-cache") == "HIT")
             #expect(origin.requests.last?.headers.first(name: "if-none-match") == "\"v1\"")
-            // The 304's s-maxage=60 now applies: the next request is a plain hit.
+            // The 304's s-maxage=60 now applies: the next request is a plain hit, 59 s later too.
             _ = try await edge.get("/p")
+            clock.advance(seconds: 59)
+            #expect(try await edge.get("/p").head.headers.first(name: "x-cache") == "HIT")
             #expect(origin.requestCount == 2)
         }
     }
@@ -177,6 +240,23 @@ import TestSupport
             _ = try await edge.get("/p")
             #expect(try await edge.get("/p").head.headers.first(name: "x-cache") == "HIT")
             #expect(origin.requestCount == 1)
+        }
+    }
+    /// Expires without Date is measured from the edge's own clock: fresh until then, fetched again after.
+    @Test func expiresWithoutDateUsesTheEdgeClock() async throws {
+        let clock = ManualEdgeClock()
+        let origin = try await FakeOrigin.start { _ in
+            FakeOrigin.Reply(headers: [("expires", HTTPDate.format(clock.wallSeconds + 60))], body: "until a minute from now")
+        }
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin], configure: { $0.clock = clock }) { edge in
+            _ = try await edge.get("/p")
+            clock.advance(seconds: 58)
+            #expect(try await edge.get("/p").head.headers.first(name: "x-cache") == "HIT")
+            #expect(origin.requestCount == 1)
+            clock.advance(seconds: 3)
+            #expect(try await edge.get("/p").head.headers.first(name: "x-cache") != "HIT")
+            #expect(origin.requestCount == 2)
         }
     }
 }
