@@ -155,6 +155,14 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The origin's routes on memory repositories, through the router with no socket (no PostgreSQL, no Redis).
+        .testTarget(
+            name: "OriginTests",
+            dependencies: [
+                "Origin", "Shared",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "OriginIntegrationTests",
             dependencies: [

@@ -88,7 +88,7 @@ public enum OriginApplication {
             guard let token = request.headers[.storefrontInternalToken],
                 HTTPComparisons.constantTimeEquals(token, services.configuration.internalToken)
             else { throw HTTPError(.unauthorized, message: "internal token required") }
-            return try Responses.json(TenantListBody(tenants: try await services.directory.allEntries()))
+            return try Responses.json(TenantListBody(tenants: try await services.storefronts.allEntries()))
         }
         AdminRoutes.addPlatformRoutes(to: router, services: services)
 

@@ -52,7 +52,7 @@ import TestSupport
             let spec = TestEnvironment.uniqueTenant(name: "Writer")
             try await db.createTenant(spec, products: 1)
             let slug = "ryw-\(Int.random(in: 0..<1_000_000))"
-            let repository = ProductRepository(database: db.database)
+            let repository = PostgresProductRepository(database: db.database)
             try await Self.withReplicaPaused {
                 let sameRequest = try await TenantScope.withTenant(spec.id) {
                     try await Self.insertProduct(db.database, tenant: spec.id, slug: slug)
@@ -100,7 +100,7 @@ import TestSupport
                 #expect(status.lagSeconds >= 0.1)
                 #expect(!monitor.replicaUsable)
                 let product = try await TenantScope.withTenant(spec.id) {
-                    try await ProductRepository(database: database).product(spec.id, slug: slug)
+                    try await PostgresProductRepository(database: database).product(spec.id, slug: slug)
                 }
                 #expect(product?.title == "Just written")
             }
@@ -130,7 +130,7 @@ import TestSupport
                 defer { group.cancelAll() }
                 let monitor = ReplicaMonitor(primary: db.primary, replica: deadReplica, logger: TestEnvironment.logger)
                 let database = TenantDatabase(primary: db.primary, replica: deadReplica, monitor: monitor, logger: TestEnvironment.logger)
-                let repository = ProductRepository(database: database)
+                let repository = PostgresProductRepository(database: database)
                 // Before the monitor noticed: the replica attempt fails or times out, the primary answers.
                 let first = try await TenantScope.withTenant(spec.id) { try await repository.product(spec.id, slug: "product-1") }
                 #expect(first?.title == "Orphan item 1")

@@ -39,7 +39,7 @@ import TestSupport
             }
             try await db.waitForReplica()
             let product = try await TenantScope.withTenant(spec.id) {
-                try await ProductRepository(database: db.database).product(spec.id, slug: slug)
+                try await PostgresProductRepository(database: db.database).product(spec.id, slug: slug)
             }
             #expect(product?.title == "Fresh from the primary")
             #expect(product?.priceCents == 1234)

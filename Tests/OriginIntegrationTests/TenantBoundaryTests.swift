@@ -25,7 +25,7 @@ import TestSupport
             let b = TestEnvironment.uniqueTenant(name: "Boundary B")
             try await db.createTenant(a)
             try await db.createTenant(b)
-            let repository = ProductRepository(database: db.database)
+            let repository = PostgresProductRepository(database: db.database)
             let fromA = try await TenantScope.withTenant(a.id) { try await repository.product(a.id, slug: "product-1") }
             let fromB = try await TenantScope.withTenant(b.id) { try await repository.product(b.id, slug: "product-1") }
             #expect(fromA?.title == "Boundary A item 1")

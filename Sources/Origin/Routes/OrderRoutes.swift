@@ -20,7 +20,18 @@ enum OrderRoutes {
                 return try Responses.json(placed, status: .created)
             case .replayed(let placed):
                 return try Responses.json(placed, status: .ok)
+            case .rejected(let rejection):
+                throw httpError(rejection)
             }
+        }
+    }
+
+    /// The 4xx for an order that was not placed.
+    static func httpError(_ rejection: OrderRejection) -> HTTPError {
+        switch rejection {
+        case .idempotencyKeyReused: HTTPError(.conflict, message: "idempotency key already used for a different order")
+        case .unknownProduct(let slug): HTTPError(.unprocessableContent, message: "unknown product '\(slug)'")
+        case .mixedCurrencies: HTTPError(.unprocessableContent, message: "all products of an order must share one currency")
         }
     }
 }
