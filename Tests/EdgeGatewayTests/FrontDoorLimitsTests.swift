@@ -128,7 +128,8 @@ import TestSupport
             // slow-read limit and some margin: filling them takes a while on a busy machine.
             var last = -1
             var unchanged = 0
-            try await waitUntil("the socket buffers to fill (the origin's bytes sent unchanged for 1 s)", timeout: .seconds(30), pollEvery: .milliseconds(200)) {
+            let filled = "the socket buffers to fill (the origin's bytes sent unchanged for 1 s)"
+            try await waitUntil(filled, timeout: .seconds(30), pollEvery: .milliseconds(200)) {
                 let sent = origin.generatedBytesSent
                 unchanged = sent == last ? unchanged + 1 : 0
                 last = sent

@@ -32,7 +32,8 @@ import TestSupport
                     )
                     #expect(created.head.status == .created)
                     var page: HTTPClientResponse?
-                    try await waitUntil("the edge to serve the new storefront (before its 60 s periodic refresh)", timeout: .seconds(15), pollEvery: .milliseconds(25)) {
+                    let served = "the edge to serve the new storefront (before its 60 s periodic refresh)"
+                    try await waitUntil(served, timeout: .seconds(15), pollEvery: .milliseconds(25)) {
                         page = try? await client.request("/api/storefront", port: ports.https, serverName: domain)
                         return page?.head.status == .ok
                     }
