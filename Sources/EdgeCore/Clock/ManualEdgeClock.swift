@@ -23,7 +23,7 @@ public final class ManualEdgeClock: EdgeClock {
         precondition(seconds >= 0, "a clock does not go back")
         state.withLock { now in
             let before = now.nanoseconds
-            now.nanoseconds += UInt64(seconds * 1_000_000_000)
+            now.nanoseconds += UInt64((seconds * 1_000_000_000).rounded())
             now.wallSeconds += Int(now.nanoseconds / 1_000_000_000) - Int(before / 1_000_000_000)
         }
     }

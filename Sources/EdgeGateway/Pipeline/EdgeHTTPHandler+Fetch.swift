@@ -118,21 +118,18 @@ extension EdgeHTTPHandler {
             relay(context: context, request: request, head: response.head, stream: stream, tenant: tenant, key: key, stale: stale)
             return
         }
-        switch runtime.admit(response, request: request, tenant: tenant, key: key, stale: stale) {
-        case .foreignTenant:
-            if let key { runtime.wakeWaiters(key, .failed(.badGateway, "origin tenant mismatch")) }
+        let admitted = runtime.admit(response, request: request, tenant: tenant, key: key, stale: stale)
+        // Not stored means not shareable (private, Set-Cookie, …): waiters ask the origin themselves; one
+        // variant of several may not be theirs: they look up again.
+        if let key { runtime.wakeWaiters(key, admitted.waiterOutcome(receivedAt: runtime.now())) }
+        switch admitted.decision {
+        case .refuse:
             respondSynthetic(context: context, head: request, status: .badGateway, message: "origin tenant mismatch", close: false)
-        case .serve(let answer, let age, let stored, let revalidated, let varied):
-            if let key {
-                // Not stored means not shareable (private, Set-Cookie, …): waiters ask the origin themselves;
-                // one variant of several may not be theirs: they look up again.
-                let outcome: CoalescedOutcome =
-                    !stored ? .fetchYourself
-                    : varied ? .lookupAgain : .response(answer, initialAge: age, receivedAt: runtime.now())
-                runtime.wakeWaiters(key, outcome)
-            }
-            let outcome: CacheStatistics.Outcome = key == nil || !stored ? .pass : (revalidated ? .hit : .miss)
-            write(context: context, request: request, response: answer, age: key == nil ? nil : age, tenant: tenant, outcome: outcome)
+        case .serveOnly:
+            write(context: context, request: request, response: admitted.answer, age: key == nil ? nil : admitted.age, tenant: tenant, outcome: .pass)
+        case .store:
+            let outcome: CacheStatistics.Outcome = admitted.revalidated ? .hit : .miss
+            write(context: context, request: request, response: admitted.answer, age: admitted.age, tenant: tenant, outcome: outcome)
         }
     }
 

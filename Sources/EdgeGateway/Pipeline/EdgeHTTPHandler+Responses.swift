@@ -3,9 +3,16 @@ import NIOCore
 import NIOHTTP1
 import Shared
 
-/// Writing responses: parts for HTTP/2 streams, bytes (pre-serialised fields for hits) on HTTP/1.
+/// The finish phase for HTTP/1 connections and HTTP/2 stream channels: every response, stored or the
+/// edge's own, is decided by ``ResponseFinalizer`` and then written as bytes (HTTP/1) or as response parts
+/// (HTTP/2 stream channels).
 extension EdgeHTTPHandler {
-    /// Finalises and writes a response: `Age`, `X-Cache`, 304 for a matching `If-None-Match`, no body for HEAD.
+    /// The connection closes after the response being produced now (HTTP/1 while draining, with nothing
+    /// queued behind it).
+    var lastOnConnection: Bool { rawHTTP1 && quiescing && pending.isEmpty }
+
+    /// Finishes and writes a response from the cache or the origin: `Age`, `X-Cache`, 304 for a matching
+    /// `If-None-Match`, no body for HEAD.
     func write(
         context: ChannelHandlerContext,
         request: HTTPRequestHead,
@@ -15,72 +22,55 @@ extension EdgeHTTPHandler {
         outcome: CacheStatistics.Outcome
     ) {
         runtime.statistics.record(outcome, tenant: tenant, now: runtime.now())
-        let notModified = (request.method == .GET || request.method == .HEAD)
-            && response.matches(ifNoneMatch: request.headers["if-none-match"])
+        let finish = ResponseFinalizer.finish(
+            method: request.method.rawValue,
+            status: Int(response.status.code),
+            body: response.bodyOmitted ? .omitted : .bytes(response.bodyLength),
+            validatorMatched: response.matches(ifNoneMatch: request.headers["if-none-match"]),
+            keepAlive: request.isKeepAlive,
+            lastOnConnection: lastOnConnection
+        )
         logAccess(
             context: context,
             request: request,
             tenant: tenant.rawValue,
-            status: notModified ? 304 : Int(response.status.code),
+            status: finish.status,
             cache: outcome.rawValue,
-            bytes: notModified || request.method == .HEAD ? 0 : response.bodyLength
+            bytes: finish.sendsBody ? response.bodyLength : 0
         )
         if rawHTTP1 {
-            writeRaw(context: context, request: request, response: response, notModified: notModified, age: age, outcome: outcome)
+            writeStored(context: context, version: request.version, response: response, finish: finish, age: age, outcome: outcome)
             return
         }
         var head = response.head
         head.version = request.version
+        head.status = HTTPResponseStatus(statusCode: finish.status)
         if let age { head.headers.replaceOrAdd(name: "age", value: String(age)) }
         // A coalesced request was served from the cache's one fetch: to the client, a hit.
         head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome.header)
-        var sendBody = true
-        if notModified {
-            head.status = .notModified
-            head.headers.remove(name: "content-length")
-            sendBody = false
-        } else if head.status == .notModified || head.status == .noContent || head.status.code < 200 {
-            head.headers.remove(name: "content-length")
-            sendBody = false
-        } else if !response.bodyOmitted {
-            head.headers.replaceOrAdd(name: "content-length", value: String(response.bodyLength))
-        }
-        if request.method == .HEAD { sendBody = false }
-        let keepAlive = request.isKeepAlive
-        if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-        finish(
+        writeParts(
             context: context,
             head: head,
-            body: sendBody ? response.bodyHead : nil,
-            tail: sendBody ? response.bodyTail : nil,
-            close: !keepAlive
+            finish: finish,
+            body: finish.sendsBody ? response.bodyHead : nil,
+            tail: finish.sendsBody ? response.bodyTail : nil
         )
     }
 
     /// The HTTP/1 hit path: status line, the stored pre-serialised fields, then `Age`, `X-Cache`,
     /// `Content-Length` and `Connection` written fresh; the body buffer goes out as it is stored (no copy).
-    func writeRaw(
+    private func writeStored(
         context: ChannelHandlerContext,
-        request: HTTPRequestHead,
+        version: HTTPVersion,
         response: CachedResponse,
-        notModified: Bool,
+        finish: ResponseFinalizer.Finish,
         age: Int?,
         outcome: CacheStatistics.Outcome
     ) {
-        let status: HTTPResponseStatus = notModified ? .notModified : response.status
-        var sendBody = true
-        var contentLength: Int? = response.bodyOmitted ? nil : response.bodyLength
-        if status == .notModified || status == .noContent || status.code < 200 {
-            sendBody = false
-            contentLength = nil
-        }
-        if request.method == .HEAD { sendBody = false }
-        let keepAlive = request.isKeepAlive && !(quiescing && pending.isEmpty)
-        let bodyBytes = sendBody ? response.bodyLength : 0
-        var head = context.channel.allocator.buffer(
-            capacity: response.serializedFields.readableBytes + 128 + (bodyBytes <= Self.coalescedBodyLimit ? bodyBytes : 0)
-        )
-        HTTP1ResponseSerializer.writeStatusLine(version: request.version, status: status, into: &head)
+        let bodyBytes = finish.sendsBody ? response.bodyLength : 0
+        let inline = bodyBytes <= Self.coalescedBodyLimit
+        var head = context.channel.allocator.buffer(capacity: response.serializedFields.readableBytes + 128 + (inline ? bodyBytes : 0))
+        HTTP1ResponseSerializer.writeStatusLine(version: version, status: HTTPResponseStatus(statusCode: finish.status), into: &head)
         var fields = response.serializedFields
         head.writeBuffer(&fields)
         if let age {
@@ -91,37 +81,119 @@ extension EdgeHTTPHandler {
         head.writeStaticString("x-cache: ")
         head.writeString(outcome.header)
         head.writeStaticString("\r\n")
-        if let contentLength {
+        switch finish.length {
+        case .exact(let length):
             head.writeStaticString("content-length: ")
-            HTTP1ResponseSerializer.writeDecimal(contentLength, into: &head)
+            HTTP1ResponseSerializer.writeDecimal(length, into: &head)
             head.writeStaticString("\r\n")
-        } else if let length = response.omittedBodyLength {
-            head.writeStaticString("content-length: ")
-            head.writeString(length)
-            head.writeStaticString("\r\n")
+        case .asOrigin:
+            if let length = response.omittedBodyLength {
+                head.writeStaticString("content-length: ")
+                head.writeString(length)
+                head.writeStaticString("\r\n")
+            }
+        case .none:
+            break
         }
-        if !keepAlive { head.writeStaticString("connection: close\r\n") }
+        if finish.closesConnection { head.writeStaticString("connection: close\r\n") }
         head.writeStaticString("\r\n")
-        if !sendBody || bodyBytes == 0 {
-            finishRaw(context: context, head: head, body: nil, close: !keepAlive)
-        } else if bodyBytes <= Self.coalescedBodyLimit {
+        if bodyBytes == 0 {
+            finishRaw(context: context, head: head, body: nil, close: finish.closesConnection)
+        } else if inline {
             // One buffer, so TLS seals one record instead of two: copying a small body costs less than a
             // second record (its header, tag and a second encryption pass).
             head.writeImmutableBuffer(response.bodyHead)
             if let tail = response.bodyTail { head.writeImmutableBuffer(tail) }
-            finishRaw(context: context, head: head, body: nil, close: !keepAlive)
+            finishRaw(context: context, head: head, body: nil, close: finish.closesConnection)
         } else {
-            finishRaw(context: context, head: head, body: response.bodyHead, tail: response.bodyTail, close: !keepAlive)
+            finishRaw(context: context, head: head, body: response.bodyHead, tail: response.bodyTail, close: finish.closesConnection)
         }
     }
 
     /// Bodies up to this size are written in the same buffer as the head (a TLS record holds 16 KiB).
     static let coalescedBodyLimit = 12 * 1024
 
+    /// An answer of the edge's own (an error, a refusal, a redirect): a short text body, never stored.
+    /// - Parameters:
+    ///   - close: the connection closes after it (a malformed or refused request).
+    ///   - fields: extra header fields (`Location` of a redirect).
+    func respondSynthetic(
+        context: ChannelHandlerContext,
+        head request: HTTPRequestHead,
+        status: HTTPResponseStatus,
+        message: String,
+        close: Bool,
+        tenant: String? = nil,
+        fields: [(String, String)] = []
+    ) {
+        let body = context.channel.allocator.buffer(string: message + "\n")
+        let finish = ResponseFinalizer.finish(
+            method: request.method.rawValue,
+            status: Int(status.code),
+            body: .bytes(body.readableBytes),
+            validatorMatched: false,
+            keepAlive: request.isKeepAlive && !close,
+            lastOnConnection: lastOnConnection
+        )
+        logAccess(context: context, request: request, tenant: tenant, status: finish.status, cache: "-", bytes: body.readableBytes)
+        var head = HTTPResponseHead(version: request.version, status: status)
+        for (name, value) in fields { head.headers.add(name: name, value: value) }
+        head.headers.add(name: "content-type", value: "text/plain; charset=utf-8")
+        head.headers.add(name: "cache-control", value: "no-store")
+        finishHead(context: context, head: head, finish: finish, body: finish.sendsBody ? body : nil)
+    }
+
+    /// Writes a response whose head is a value (answers of the edge's own, relayed heads): `Content-Length`
+    /// and `Connection` from `finish`, then the body.
+    func finishHead(context: ChannelHandlerContext, head: HTTPResponseHead, finish: ResponseFinalizer.Finish, body: ByteBuffer?) {
+        guard rawHTTP1 else {
+            writeParts(context: context, head: head, finish: finish, body: body, tail: nil)
+            return
+        }
+        var head = head
+        Self.apply(finish, to: &head)
+        var bytes = context.channel.allocator.buffer(capacity: 256)
+        HTTP1ResponseSerializer.writeHead(head, into: &bytes)
+        finishRaw(context: context, head: bytes, body: body, close: finish.closesConnection)
+    }
+
+    /// Sets `Content-Length` and `Connection` as `finish` says.
+    static func apply(_ finish: ResponseFinalizer.Finish, to head: inout HTTPResponseHead) {
+        switch finish.length {
+        case .exact(let length): head.headers.replaceOrAdd(name: "content-length", value: String(length))
+        case .asOrigin: break
+        case .none: head.headers.remove(name: "content-length")
+        }
+        if finish.closesConnection { head.headers.replaceOrAdd(name: "connection", value: "close") }
+    }
+
+    /// An HTTP/2 stream channel's response: head, body parts, end (then the stream closes).
+    private func writeParts(
+        context: ChannelHandlerContext,
+        head: HTTPResponseHead,
+        finish: ResponseFinalizer.Finish,
+        body: ByteBuffer?,
+        tail: ByteBuffer?
+    ) {
+        var head = head
+        Self.apply(finish, to: &head)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        if let tail, tail.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(tail))), promise: nil) }
+        if finish.closesConnection {
+            let done = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
+            done.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            if case .responding = state { state = .idle }
+        }
+    }
+
     /// Writes the head, then the body (in up to two stored buffers, uncopied), and goes on (or closes).
     func finishRaw(context: ChannelHandlerContext, head: ByteBuffer, body: ByteBuffer?, tail: ByteBuffer? = nil, close: Bool) {
         // A promise (an allocation and a future) only when something waits for the write: closing after it.
-        let closing = close || (rawHTTP1 && quiescing && pending.isEmpty)
+        let closing = close || lastOnConnection
         let done = closing ? context.eventLoop.makePromise(of: Void.self) : nil
         if let body, body.readableBytes > 0 {
             context.write(NIOAny(head), promise: nil)
@@ -140,7 +212,7 @@ extension EdgeHTTPHandler {
     /// The response is written (or, with `done`, being written): close after it, or go on with the next
     /// pipelined request.
     func completed(context: ChannelHandlerContext, done: EventLoopFuture<Void>?, close: Bool) {
-        if close || (rawHTTP1 && quiescing && pending.isEmpty) {
+        if close || lastOnConnection {
             state = .discarding
             if let done {
                 done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
@@ -151,44 +223,6 @@ extension EdgeHTTPHandler {
             state = .idle
             requestGuard?.responseSent()
             drainPending(context: context)
-        }
-    }
-
-    func respondSynthetic(
-        context: ChannelHandlerContext,
-        head request: HTTPRequestHead,
-        status: HTTPResponseStatus,
-        message: String,
-        close: Bool
-    ) {
-        let body = context.channel.allocator.buffer(string: message + "\n")
-        logAccess(context: context, request: request, tenant: nil, status: Int(status.code), cache: "-", bytes: body.readableBytes)
-        var head = HTTPResponseHead(version: request.version, status: status)
-        head.headers.add(name: "content-type", value: "text/plain; charset=utf-8")
-        head.headers.add(name: "content-length", value: String(body.readableBytes))
-        head.headers.add(name: "cache-control", value: "no-store")
-        let close = close || !request.isKeepAlive || (rawHTTP1 && quiescing && pending.isEmpty)
-        if close { head.headers.add(name: "connection", value: "close") }
-        finish(context: context, head: head, body: request.method == .HEAD ? nil : body, close: close)
-    }
-
-    func finish(context: ChannelHandlerContext, head: HTTPResponseHead, body: ByteBuffer?, tail: ByteBuffer? = nil, close: Bool) {
-        if rawHTTP1 {
-            var bytes = context.channel.allocator.buffer(capacity: 256)
-            HTTP1ResponseSerializer.writeHead(head, into: &bytes)
-            finishRaw(context: context, head: bytes, body: body, tail: tail, close: close)
-            return
-        }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        if let tail, tail.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(tail))), promise: nil) }
-        if close {
-            context.writeAndFlushWithPromise(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        }
-        if !close, case .responding = state {
-            state = .idle
         }
     }
 }
@@ -209,13 +243,5 @@ extension EdgeHTTPHandler {
             bytes: bytes,
             on: context.eventLoop
         )
-    }
-}
-
-extension ChannelHandlerContext {
-    fileprivate func writeAndFlushWithPromise(_ data: NIOAny) -> EventLoopFuture<Void> {
-        let promise = eventLoop.makePromise(of: Void.self)
-        writeAndFlush(data, promise: promise)
-        return promise.futureResult
     }
 }

@@ -42,28 +42,27 @@ extension EdgeHTTPHandler {
         for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
         head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: CacheStatistics.Outcome.pass.header)
         let hasLength = head.headers.contains(name: "content-length")
-        var keepAlive = request.isKeepAlive && !(rawHTTP1 && quiescing && pending.isEmpty)
-
-        let noBody = request.method == .HEAD || head.status == .notModified || head.status == .noContent
-        if noBody || (request.method == .GET
-            && HTTPComparisons.ifNoneMatch(request.headers["if-none-match"], matches: head.headers.first(name: "etag") ?? ""))
-        {
-            stream.cancel()
-            if !noBody {
-                head.status = .notModified
-                head.headers.remove(name: "content-length")
-            }
-            if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-            finish(context: context, head: head, body: nil, close: !keepAlive)
-            return
-        }
-
         // HTTP/1.1 without a length: chunked; HTTP/1.0 without a length: the end of the connection ends it.
         let chunked = rawHTTP1 && !hasLength && request.version != .http1_0
-        if rawHTTP1 && !hasLength && !chunked { keepAlive = false }
+        let finish = ResponseFinalizer.finish(
+            method: request.method.rawValue,
+            status: Int(head.status.code),
+            body: .streamed,
+            validatorMatched: request.method == .GET
+                && HTTPComparisons.ifNoneMatch(request.headers["if-none-match"], matches: head.headers.first(name: "etag") ?? ""),
+            keepAlive: request.isKeepAlive && !(rawHTTP1 && !hasLength && !chunked),
+            lastOnConnection: lastOnConnection
+        )
+        head.status = HTTPResponseStatus(statusCode: finish.status)
+        guard finish.sendsBody else {
+            stream.cancel()
+            finishHead(context: context, head: head, finish: finish, body: nil)
+            return
+        }
         if chunked { head.headers.add(name: "transfer-encoding", value: "chunked") }
-        if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
+        let keepAlive = !finish.closesConnection
         if rawHTTP1 {
+            Self.apply(finish, to: &head)
             var bytes = context.channel.allocator.buffer(capacity: 512)
             HTTP1ResponseSerializer.writeHead(head, into: &bytes)
             context.write(NIOAny(bytes), promise: nil)

@@ -192,14 +192,15 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let redirectPort, !settings.plainHTTP {
             let host = head.headers.first(name: "host").flatMap { HostName(normalising: $0) }
             let location = host.map { HTTPSRedirect.location(for: head, host: $0, httpsPort: redirectPort) } ?? "/"
-            var response = HTTPResponseHead(version: head.version, status: .permanentRedirect)
-            let body = context.channel.allocator.buffer(string: "moved to \(location)\n")
-            response.headers.add(name: "location", value: location)
-            response.headers.add(name: "content-type", value: "text/plain; charset=utf-8")
-            response.headers.add(name: "content-length", value: String(body.readableBytes))
-            response.headers.add(name: "connection", value: "close")
-            logAccess(context: context, request: head, tenant: tenant.rawValue, status: 308, cache: "-", bytes: body.readableBytes)
-            finish(context: context, head: response, body: head.method == .HEAD ? nil : body, close: true)
+            respondSynthetic(
+                context: context,
+                head: head,
+                status: .permanentRedirect,
+                message: "moved to \(location)",
+                close: true,
+                tenant: tenant.rawValue,
+                fields: [("location", location)]
+            )
             return nil
         }
         return (tenant, settings)

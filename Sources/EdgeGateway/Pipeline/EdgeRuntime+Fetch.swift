@@ -5,13 +5,28 @@ import NIOHTTP1
 import Shared
 
 extension EdgeRuntime {
-    /// The result of taking an origin response into the edge.
-    enum Admission {
-        /// Serve this; `stored` when it went into the cache (so waiters may share it), `revalidated` when a
-        /// 304 refreshed a stored copy, `varied` when it is one variant of several (`Vary`).
-        case serve(CachedResponse, age: Int, stored: Bool, revalidated: Bool, varied: Bool)
-        /// The origin stamped the response for another tenant: drop it.
-        case foreignTenant(String)
+    /// An origin response taken into the edge: what to serve, and the admission decision that was applied
+    /// (stored, served only, or refused).
+    struct Admitted {
+        let decision: ResponseAdmission.Decision
+        /// The cleaned response to serve (merged with the stored copy after a 304).
+        let answer: CachedResponse
+        /// Its `Age` as the origin sent it.
+        let age: Int
+        /// A 304 refreshed the stored copy.
+        let revalidated: Bool
+        /// It has a `Vary` field: one variant of several.
+        let varies: Bool
+
+        /// How requests coalesced on its key go on.
+        func waiterOutcome(receivedAt: UInt64) -> CoalescedOutcome {
+            switch decision.waiters(varies: varies) {
+            case .share: .response(answer, initialAge: age, receivedAt: receivedAt)
+            case .lookUpAgain: .lookupAgain
+            case .fetchThemselves: .fetchYourself
+            case .fail: .failed(.badGateway, "origin tenant mismatch")
+            }
+        }
     }
 
     /// The request sent upstream: the client's headers less hop-by-hop and edge-owned fields, plus
@@ -51,18 +66,15 @@ extension EdgeRuntime {
         return upstream
     }
 
-    /// Checks the tenant stamp, cleans the head, merges a 304 into the stored copy, and stores what may be
-    /// stored (with its purge tags and stale windows).
+    /// Takes an origin response in: cleans its head, merges a 304 into the stored copy, decides
+    /// (``ResponseAdmission``) and stores what may be stored, with its purge tags and stale windows.
     func admit(
         _ response: HTTPClientResponse,
         request: HTTPRequestHead,
         tenant: TenantID,
         key: CacheKey?,
         stale: CacheStore<CachedResponse>.Hit?
-    ) -> Admission {
-        if let stamped = foreignTenantStamp(response.head, request: request, tenant: tenant) {
-            return .foreignTenant(stamped)
-        }
+    ) -> Admitted {
         var head = response.head
         head.version = request.version
         HeaderHygiene.removeHopByHop(&head.headers)
@@ -92,61 +104,75 @@ extension EdgeRuntime {
         // larger receive buffer (or grown by doubling), and the cache's memory stays close to what it
         // accounts for.
         let answer = CachedResponse(head: head, body: body, bodyOmitted: key == nil && request.method == .HEAD, compact: key != nil)
-        let age = max(0, Int(headers.first(name: "age") ?? "") ?? 0)
-        guard let key else { return .serve(answer, age: age, stored: false, revalidated: false, varied: false) }
-        let vary = headers["vary"]
-        let cacheControl = CacheControl(fieldValues: headers["cache-control"])
-        let date = headers.first(name: "date").flatMap(HTTPDate.parse) ?? clock.wallSeconds
-        let decision = CachePolicy.classify(
+        let facts = ResponseAdmission.Response(
             status: Int(head.status.code),
-            cacheControl: cacheControl,
-            ageSeconds: age,
+            stampedTenant: response.head.headers.first(name: StorefrontHeader.tenant),
+            cacheControl: CacheControl(fieldValues: headers["cache-control"]),
+            ageSeconds: max(0, Int(headers.first(name: "age") ?? "") ?? 0),
             hasSetCookie: headers.contains(name: "set-cookie"),
-            hasVary: vary.contains { $0.contains("*") },
-            expires: headers.first(name: "expires").map { value in
-                guard let expires = HTTPDate.parse(value) else { return 0 }
-                return expires - date
-            },
+            vary: headers["vary"],
+            date: headers.first(name: "date"),
+            expires: headers.first(name: "expires"),
+            lastModified: headers.first(name: "last-modified"),
             hasValidator: headers.contains(name: "etag") || headers.contains(name: "last-modified"),
-            heuristicLifetime: CachePolicy.heuristicLifetime(
-                settings.heuristicFreshness,
-                lastModifiedAge: headers.first(name: "last-modified").flatMap(HTTPDate.parse).map { date - $0 }
+            cost: answer.cost
+        )
+        let decision = ResponseAdmission.decide(
+            facts,
+            tenant: tenant,
+            isLookup: key != nil,
+            heuristic: settings.heuristicFreshness,
+            limits: admissionLimits,
+            nowWallSeconds: clock.wallSeconds
+        )
+        let admitted = Admitted(decision: decision, answer: answer, age: facts.ageSeconds, revalidated: revalidated, varies: !facts.vary.isEmpty)
+        switch decision {
+        case .refuse(let stamped):
+            recordForeignTenant(stamped, request: request, tenant: tenant)
+        case .serveOnly:
+            if revalidated, let key { cache.remove(key) }
+        case .store(let storage):
+            guard let key else { break }
+            // Variants of one URL are stored side by side, each under its own key, all tagged with the URL.
+            let storeKey = revalidated ? key : varyIndex.record(key, vary: facts.vary) { request.headers[$0] }
+            cache.store(
+                storeKey,
+                payload: answer,
+                size: answer.cost,
+                now: now(),
+                ttlSeconds: storage.ttlSeconds,
+                initialAge: facts.ageSeconds,
+                tags: SurrogateKey.parse(headers.first(name: StorefrontHeader.surrogateKey) ?? "", for: tenant)
+                    + [.url(tenant, request.uri)],
+                staleWhileRevalidate: storage.staleWhileRevalidate,
+                staleIfError: storage.staleIfError,
+                keepForRevalidation: storage.keepForRevalidationSeconds
             )
-        )
-        guard case .store(let ttl) = decision, answer.cost <= configuration.maximumStoredObjectSize else {
-            if revalidated { cache.remove(key) }
-            return .serve(answer, age: age, stored: false, revalidated: revalidated, varied: !vary.isEmpty)
         }
-        let windows = CachePolicy.staleWindows(cacheControl)
-        // Variants of one URL are stored side by side, each under its own key, all tagged with the URL.
-        let storeKey = revalidated ? key : varyIndex.record(key, vary: vary) { request.headers[$0] }
-        cache.store(
-            storeKey,
-            payload: answer,
-            size: answer.cost,
-            now: self.now(),
-            ttlSeconds: ttl,
-            initialAge: age,
-            tags: SurrogateKey.parse(headers.first(name: StorefrontHeader.surrogateKey) ?? "", for: tenant)
-                + [.url(tenant, request.uri)],
-            staleWhileRevalidate: windows.whileRevalidating,
-            staleIfError: windows.ifError,
-            keepForRevalidation: headers.contains(name: "etag") || headers.contains(name: "last-modified")
-                ? configuration.revalidationGraceSeconds : 0
+        return admitted
+    }
+
+    var admissionLimits: ResponseAdmission.Limits {
+        ResponseAdmission.Limits(
+            maximumStoredObjectSize: configuration.maximumStoredObjectSize,
+            revalidationGraceSeconds: configuration.revalidationGraceSeconds
         )
-        return .serve(answer, age: age, stored: true, revalidated: revalidated, varied: !vary.isEmpty)
     }
 
     /// Defence in depth: the tenant the origin stamped on a response for `tenant`'s request when it is another
     /// one (logged loudly and counted: such a response is never stored or served); `nil` when it is not.
     func foreignTenantStamp(_ head: HTTPResponseHead, request: HTTPRequestHead, tenant: TenantID) -> String? {
         guard let stamped = head.headers.first(name: StorefrontHeader.tenant), stamped != tenant.rawValue else { return nil }
+        recordForeignTenant(stamped, request: request, tenant: tenant)
+        return stamped
+    }
+
+    private func recordForeignTenant(_ stamped: String, request: HTTPRequestHead, tenant: TenantID) {
         statistics.recordForeignTenantResponse(tenant: tenant)
         logger.critical(
             "origin answered for another tenant; response dropped",
             metadata: ["tenant": "\(tenant)", "stamped": "\(stamped)", "uri": "\(request.uri)"]
         )
-        return stamped
     }
 
     /// Refreshes a stale object without a client waiting (stale-while-revalidate). The caller is the
@@ -163,14 +189,10 @@ extension EdgeRuntime {
         sendToOrigin(upstream, body: nil, on: eventLoop, deadline: .now() + configuration.originTimeout).whenComplete { result in
             switch result.map(\.0) {
             case .success(let response) where response.head.status.code < 500:
-                switch self.admit(response, request: request, tenant: tenant, key: key, stale: stale) {
-                case .serve(_, _, true, _, true):
-                    self.wakeWaiters(key, .lookupAgain)
-                case .serve(let answer, let age, true, _, false):
-                    self.wakeWaiters(key, .response(answer, initialAge: age, receivedAt: self.now()))
-                case .serve, .foreignTenant:
-                    self.wakeWaiters(key, .fetchYourself)
-                }
+                let admitted = self.admit(response, request: request, tenant: tenant, key: key, stale: stale)
+                // Nobody waits on a refused background refresh: waiters ask the origin themselves.
+                let outcome = admitted.decision.stores ? admitted.waiterOutcome(receivedAt: self.now()) : .fetchYourself
+                self.wakeWaiters(key, outcome)
             default:
                 // Keep serving the stale copy within its windows; waiters (if any) get it too.
                 self.wakeWaiters(key, .response(stale.payload, initialAge: stale.initialAge, receivedAt: stale.storedAt))

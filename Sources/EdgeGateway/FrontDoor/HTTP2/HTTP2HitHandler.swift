@@ -86,11 +86,18 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         let status = response.status
         guard !response.bodyOmitted, status.code >= 200, status != .noContent, status != .notModified else { return false }
 
-        let notModified = response.matches(ifNoneMatch: request["if-none-match"])
-        let sendBody = !(notModified || method == "HEAD" || response.bodyLength == 0)
+        let finish = ResponseFinalizer.finish(
+            method: method,
+            status: Int(status.code),
+            body: .bytes(response.bodyLength),
+            validatorMatched: response.matches(ifNoneMatch: request["if-none-match"]),
+            keepAlive: true,
+            lastOnConnection: false
+        )
+        let sendBody = finish.sendsBody
         var fields = HPACKHeaders()
         fields.reserveCapacity(8)
-        fields.add(name: ":status", value: notModified ? "304" : String(status.code))
+        fields.add(name: ":status", value: String(finish.status))
         // HTTP/2 field names are lowercase; the stored ones are as the origin wrote them.
         response.forEachField { name, value in
             let lowercased = String(unsafeUninitializedCapacity: name.count) { target in
@@ -101,7 +108,7 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         }
         fields.add(name: "age", value: String(hit.age(at: started)))
         fields.add(name: StorefrontHeader.cacheStatus, value: CacheStatistics.Outcome.hit.header)
-        if !notModified { fields.add(name: "content-length", value: String(response.bodyLength)) }
+        if case .exact(let length) = finish.length { fields.add(name: "content-length", value: String(length)) }
 
         runtime.statistics.record(.hit, tenant: tenant, now: started)
         runtime.recordAnswer(
@@ -109,7 +116,7 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
             host: authority[0],
             method: method,
             path: route.target,
-            status: notModified ? 304 : Int(status.code),
+            status: finish.status,
             cache: CacheStatistics.Outcome.hit.rawValue,
             started: started,
             bytes: sendBody ? response.bodyLength : 0,
