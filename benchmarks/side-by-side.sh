@@ -123,7 +123,7 @@ hot() {
 zipf() {
   "$bin/storefront-load" --plain --edge "127.0.0.1:$1" --tenants "$tenants" --products "$products" --seconds "$seconds" \
     --warm-up $((seconds / 3)) --connections 32 --uncacheable 0 --updates 0 --edge-admin "${2:-}" --out "$work/report-$1" \
-    2>/dev/null | head -3 | tr '\n' ' '
+    2>/dev/null | head -4 | tr '\n' ' '
 }
 
 results=()
@@ -179,9 +179,9 @@ echo "machine: $(nproc) cores, $(awk '/model name/ {$1=$2=$3=""; print; exit}' /
 printf '%-11s %-14s %-16s %-14s %-14s %-12s %-12s\n' cache "hit (X-Cache)" "hit (origins)" "hit (steady)" "origin req/s" "hot req/s" "hot p99 ms"
 for row in "${results[@]}"; do
   IFS='|' read -r name summary hot_result <<< "$row"
-  xcache=$(echo "$summary" | grep -oP 'hit ratio \K[0-9.]+%' | head -1)
-  origins=$(echo "$summary" | grep -oP '[0-9.]+%(?= \(origins\))')
-  steady=$(echo "$summary" | grep -oP 'warm-up: hit ratio \K[0-9.]+%')
-  origin_rate=$(echo "$summary" | grep -oP 'product-page requests, \K[0-9]+(?= req/s)')
+  xcache=$(echo "$summary" | grep -oP 'from X-Cache \K[0-9.]+%')
+  origins=$(echo "$summary" | grep -oP 'as the origins observed it \K[0-9.]+%')
+  steady=$(echo "$summary" | grep -oP 's of warm-up \K[0-9.]+%')
+  origin_rate=$(echo "$summary" | grep -oP 'reached the origins, \K[0-9]+(?= req/s)')
   printf '%-11s %-14s %-16s %-14s %-14s %-12s %-12s\n' "$name" "$xcache" "$origins" "$steady" "$origin_rate" $hot_result
 done

@@ -18,19 +18,26 @@ public struct LoadReport: Codable, Sendable {
         public var hits: Int
         public var misses: Int
         public var passes: Int
+        /// Failed requests: answers with status ≥ 400, timeouts, failed connections.
+        public var errorCount: Int
+        /// ``errorCount`` by kind (`status 404`, `timeout`, …).
         public var errors: [String: Int]
         /// Milliseconds.
         public var latency: Latency
         /// The edge's own count for this tenant over the run (`/metrics`), when it was scraped.
         public var edgeReportedHitRatio: Double?
-        /// Hits over cacheable requests as the origins count them (product pages that reached them, less
-        /// the passes, are the misses).
+        /// 1 − requests that reached the origins / requests sent. Overall: every storefront request the
+        /// origins served (the report's headline); per tenant: the product pages they served for that
+        /// tenant (the only origin counter with a tenant label).
         public var originObservedHitRatio: Double?
     }
 
     public struct Settings: Codable, Sendable {
+        /// The tenants, each with the catalogue size the run used.
         public var tenants: [LoadTenant]
-        public var products: Int
+        /// Where the catalogue sizes came from: `stack` (each tenant's, asked through the cache) or
+        /// `--products` (one size for every tenant without its own).
+        public var catalogueSource: String
         public var zipfExponent: Double
         public var uncacheableShare: Double
         public var updatesPerSecond: Double
@@ -43,10 +50,20 @@ public struct LoadReport: Codable, Sendable {
     public var settings: Settings
     public var overall: Figures
     public var perTenant: [String: Figures]
-    /// Origin product-page requests over cacheable requests sent, from the origins' `/metrics` (1 − that is
-    /// the hit ratio the origins observe); when scraped.
+    /// The error share and whether it is above the allowed maximum (then the tool exits non-zero).
+    public var errorBudget: ErrorBudget
+    /// 1 − (storefront requests the origins served during the run / requests sent), from the origins'
+    /// `/metrics`: the hit ratio as the origins observed it, whatever the reason a request reached them
+    /// (miss, pass, error, revalidation). `nil` when the origins were not scraped.
     public var originObservedHitRatio: Double?
+    /// Storefront requests the origins served during the run (every tenant's: see ``originNote``).
+    public var originRequests: Int?
+    /// What ``originRequests`` counts and what it cannot tell apart.
+    public var originNote: String?
+    /// Product pages the origins served for the run's tenants (their per-tenant product-page counter).
     public var originProductRequests: Int?
+    /// 1 − ``originProductRequests`` / requests sent: the same ratio from the product-page counter alone.
+    public var originProductPageHitRatio: Double?
     public var updates: Int
     public var updateErrors: Int
     public var intervals: [IntervalPoint]
@@ -73,6 +90,7 @@ public struct LoadReport: Codable, Sendable {
                 hits: tally.hits,
                 misses: tally.misses,
                 passes: tally.passes,
+                errorCount: tally.errorCount,
                 errors: tally.errors,
                 latency: Latency(
                     p50: tally.milliseconds(atPercentile: 50),
@@ -88,8 +106,12 @@ public struct LoadReport: Codable, Sendable {
         self.startedAt = startedAt
         self.seconds = seconds
         self.settings = Settings(
-            tenants: configuration.tenants,
-            products: configuration.products,
+            tenants: configuration.tenants.map { tenant in
+                var tenant = tenant
+                tenant.products = configuration.products(of: tenant)
+                return tenant
+            },
+            catalogueSource: configuration.products == nil ? "stack" : "--products",
             zipfExponent: configuration.zipfExponent,
             uncacheableShare: configuration.uncacheableShare,
             updatesPerSecond: configuration.updatesPerSecond,
@@ -98,6 +120,7 @@ public struct LoadReport: Codable, Sendable {
         )
         self.overall = figures(total)
         self.perTenant = perTenant.mapValues(figures)
+        self.errorBudget = ErrorBudget(errors: total.errorCount, requests: total.requests, maximumShare: configuration.maximumErrorShare)
         self.intervals = intervals
         self.warmUpSeconds = Double(configuration.warmUp.components.seconds)
         self.steadyHitRatio = Self.hitRatio(of: intervals, after: warmUpSeconds)
@@ -113,83 +136,10 @@ public struct LoadReport: Codable, Sendable {
         return lookups > 0 ? Double(hits) / Double(lookups) : nil
     }
 
-    /// Fills in the edge's and the origins' own counts from `/metrics` texts taken before and after the run.
-    public mutating func addServerView(edgeBefore: String, edgeAfter: String, originsBefore: [String], originsAfter: [String]) {
-        let before = MetricsText.edgeCounts(edgeBefore)
-        let after = MetricsText.edgeCounts(edgeAfter)
-        var totalHits = 0
-        var totalLookups = 0
-        for tenant in perTenant.keys {
-            let hits = ["HIT", "COALESCED", "STALE"].reduce(0) { $0 + (after[tenant]?[$1] ?? 0) - (before[tenant]?[$1] ?? 0) }
-            let misses = (after[tenant]?["MISS"] ?? 0) - (before[tenant]?["MISS"] ?? 0)
-            totalHits += hits
-            totalLookups += hits + misses
-            if hits + misses > 0 { perTenant[tenant]?.edgeReportedHitRatio = Double(hits) / Double(hits + misses) }
-        }
-        if totalLookups > 0 { overall.edgeReportedHitRatio = Double(totalHits) / Double(totalLookups) }
-        guard !originsAfter.isEmpty else { return }
-        var originPages: [String: Int] = [:]
-        for (before, after) in zip(originsBefore, originsAfter) {
-            let start = MetricsText.productPageRequests(before)
-            for (tenant, count) in MetricsText.productPageRequests(after) { originPages[tenant, default: 0] += count - (start[tenant] ?? 0) }
-        }
-        // Passes (cart requests) reach the origin by design; the rest are cache misses as the origin sees them.
-        func observed(_ figures: Figures, originRequests: Int) -> Double? {
-            let cacheable = figures.hits + figures.misses
-            guard cacheable > 0 else { return nil }
-            return max(0, 1 - Double(max(0, originRequests - figures.passes)) / Double(cacheable))
-        }
-        for (tenant, figures) in perTenant {
-            perTenant[tenant]?.originObservedHitRatio = observed(figures, originRequests: originPages[tenant] ?? 0)
-        }
-        let originRequests = perTenant.keys.reduce(0) { $0 + (originPages[$1] ?? 0) }
-        originProductRequests = originRequests
-        originObservedHitRatio = observed(overall, originRequests: originRequests)
-        overall.originObservedHitRatio = originObservedHitRatio
-    }
-
     public func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         return try encoder.encode(self)
-    }
-}
-
-/// Reading the counters the load tool needs from Prometheus text.
-enum MetricsText {
-    /// `storefront_edge_requests_total{tenant="t",cache="C"} n` → [t: [C: n]].
-    static func edgeCounts(_ text: String) -> [String: [String: Int]] {
-        var counts: [String: [String: Int]] = [:]
-        for line in text.split(separator: "\n") where line.hasPrefix("storefront_edge_requests_total{") {
-            guard let labels = labels(of: line), let tenant = labels["tenant"], let cache = labels["cache"],
-                let value = line.split(separator: " ").last.flatMap({ Double($0) })
-            else { continue }
-            counts[tenant, default: [:]][cache] = Int(value)
-        }
-        return counts
-    }
-
-    /// The origins' product-page requests per tenant (`storefront_origin_product_pages_total`).
-    static func productPageRequests(_ text: String) -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for line in text.split(separator: "\n") where line.hasPrefix("storefront_origin_product_pages_total{") {
-            guard let labels = labels(of: line), let tenant = labels["tenant"],
-                let value = line.split(separator: " ").last.flatMap({ Double($0) })
-            else { continue }
-            counts[tenant, default: 0] += Int(value)
-        }
-        return counts
-    }
-
-    private static func labels(of line: Substring) -> [String: String]? {
-        guard let open = line.firstIndex(of: "{"), let close = line.firstIndex(of: "}") else { return nil }
-        var labels: [String: String] = [:]
-        for pair in line[line.index(after: open)..<close].split(separator: ",") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            labels[String(parts[0])] = String(parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")))
-        }
-        return labels
     }
 }

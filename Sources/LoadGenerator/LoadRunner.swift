@@ -3,54 +3,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
-
-/// A storefront the load tool drives.
-public struct LoadTenant: Codable, Sendable, Hashable {
-    public var id: String
-    public var domain: String
-
-    public init(id: String, domain: String) {
-        self.id = id
-        self.domain = domain
-    }
-}
-
-/// What the load tool does.
-public struct LoadConfiguration: Sendable {
-    /// The cache under test: the edge's HTTPS listener (SNI and Host are each tenant's domain), or with
-    /// `plainHTTP` any HTTP/1.1 cache (Host is the tenant's domain), e.g. to compare with Varnish.
-    public var edge: HTTPEndpoint
-    public var plainHTTP = false
-    /// The CA that issued the storefront certificates.
-    public var caPath: String
-    public var tenants: [LoadTenant]
-    /// Products per tenant (`/products/product-1` … `product-N`).
-    public var products: Int
-    /// Zipf exponent of product popularity.
-    public var zipfExponent = 1.0
-    /// Share of requests that carry a session cookie (a cart): uncacheable, passed to the origin.
-    public var uncacheableShare = 0.05
-    /// Product updates per second (each purges the product at every edge).
-    public var updatesPerSecond = 0.0
-    /// Origins for product updates (`PUT /admin/products/{slug}` as the tenant's admin).
-    public var origins: [HTTPEndpoint] = []
-    /// The tenant admin password for updates (the user is `load@<domain>`).
-    public var adminPassword = "storefront-load passphrase"
-    /// Concurrent connections (each a closed loop: one request at a time).
-    public var connections = 32
-    public var duration: Duration = .seconds(30)
-    /// The first seconds of the run, left out of the report's steady-state hit ratio (the cache fills).
-    public var warmUp: Duration = .seconds(10)
-    public var seed: UInt64 = 42
-
-    public init(edge: HTTPEndpoint, caPath: String, tenants: [LoadTenant], products: Int) {
-        self.edge = edge
-        self.caPath = caPath
-        self.tenants = tenants
-        self.products = products
-    }
-}
 
 /// Drives the edge with the storefront workload and collects what it saw.
 public final class LoadRunner: Sendable {
@@ -59,25 +11,50 @@ public final class LoadRunner: Sendable {
     private let plainClient: HTTP1Client
     private let statistics = LoadStatistics()
     private let group: any EventLoopGroup
+    /// Product popularity per tenant id (each over its own catalogue size).
+    private let samplers: [String: ZipfSampler]
 
+    /// - Parameters:
+    ///   - configuration: what to run; every tenant needs a catalogue size (its own or the configuration's).
+    ///   - group: the event loops the connections run on.
     public init(configuration: LoadConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
-        precondition(!configuration.tenants.isEmpty && configuration.products > 0 && configuration.connections > 0)
+        precondition(!configuration.tenants.isEmpty && configuration.connections > 0)
+        precondition(configuration.tenants.allSatisfy { configuration.products(of: $0) > 0 }, "every tenant needs a catalogue size")
         self.configuration = configuration
         self.group = group
-        var clientConfiguration = HTTP1Client.Configuration()
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .file(configuration.caPath)
-        tls.applicationProtocols = ["http/1.1"]
-        clientConfiguration.tls = tls
-        clientConfiguration.maximumIdleConnectionsPerEndpoint = configuration.connections
-        client = try HTTP1Client(group: group, configuration: clientConfiguration)
+        client = try configuration.makeEdgeClient(group: group)
         plainClient = try HTTP1Client(group: group)
+        var byCount: [Int: ZipfSampler] = [:]
+        var samplers: [String: ZipfSampler] = [:]
+        for tenant in configuration.tenants {
+            let count = configuration.products(of: tenant)
+            let sampler = byCount[count] ?? ZipfSampler(count: count, exponent: configuration.zipfExponent)
+            byCount[count] = sampler
+            samplers[tenant.id] = sampler
+        }
+        self.samplers = samplers
     }
 
-    /// Runs for the configured duration; `progress` gets each second's figures.
+    /// Runs for the configured duration; `progress` gets each second's figures. Reads the edge's and the
+    /// origins' `/metrics` before and after when their admin listeners are configured.
     public func run(progress: @escaping @Sendable (IntervalPoint) -> Void = { _ in }) async throws -> LoadReport {
+        let scraper = MetricsScraper(
+            edgeAdmin: configuration.edgeAdmin,
+            originAdmins: configuration.originAdmins,
+            client: plainClient,
+            loop: group.next()
+        )
+        guard scraper.isConfigured else { return try await drive(progress: progress) }
+        let before = await scraper.scrape()
+        var report = try await drive(progress: progress)
+        let after = await scraper.scrape()
+        report.addServerView(before: before, after: after)
+        return report
+    }
+
+    private func drive(progress: @escaping @Sendable (IntervalPoint) -> Void) async throws -> LoadReport {
         let configuration = self.configuration
-        let samplers = ZipfSampler(count: configuration.products, exponent: configuration.zipfExponent)
+        let samplers = self.samplers
         let deadline = ContinuousClock.now + configuration.duration
         let started = Date()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -87,14 +64,14 @@ public final class LoadRunner: Sendable {
                     let loop = self.group.next()
                     while ContinuousClock.now < deadline {
                         let tenant = configuration.tenants[Int.random(in: 0..<configuration.tenants.count, using: &random)]
-                        let rank = samplers.sample(using: &random)
+                        let rank = samplers[tenant.id]!.sample(using: &random)
                         let withCart = Double.random(in: 0..<1, using: &random) < configuration.uncacheableShare
                         await self.request(tenant: tenant, rank: rank, withCart: withCart, worker: worker, on: loop)
                     }
                 }
             }
             if configuration.updatesPerSecond > 0, !configuration.origins.isEmpty {
-                tasks.addTask { try await self.updateProducts(until: deadline, sampler: samplers) }
+                tasks.addTask { try await self.updateProducts(until: deadline) }
             }
             tasks.addTask {
                 while ContinuousClock.now < deadline {
@@ -123,11 +100,7 @@ public final class LoadRunner: Sendable {
         head.headers.add(name: "host", value: tenant.domain)
         head.headers.add(name: "user-agent", value: "storefront-load")
         if withCart { head.headers.add(name: "cookie", value: "cart=\(worker)-\(rank)") }
-        let endpoint = HTTPEndpoint(
-            host: configuration.edge.host,
-            port: configuration.edge.port,
-            tlsServerName: configuration.plainHTTP ? nil : tenant.domain
-        )
+        let endpoint = configuration.endpoint(for: tenant)
         let start = ContinuousClock.now
         let result: RequestResult
         do {
@@ -144,7 +117,7 @@ public final class LoadRunner: Sendable {
     }
 
     /// Product updates at the configured rate, popular products more often (Zipf), each purging the edges.
-    private func updateProducts(until deadline: ContinuousClock.Instant, sampler: ZipfSampler) async throws {
+    private func updateProducts(until deadline: ContinuousClock.Instant) async throws {
         var random = SplitMix64(seed: configuration.seed &+ 0xDEAD_BEEF)
         let interval = Duration.seconds(1 / configuration.updatesPerSecond)
         var next = ContinuousClock.now
@@ -154,7 +127,7 @@ public final class LoadRunner: Sendable {
             next += interval
             try await Task.sleep(until: next, clock: .continuous)
             let tenant = configuration.tenants[Int.random(in: 0..<configuration.tenants.count, using: &random)]
-            let rank = sampler.sample(using: &random)
+            let rank = samplers[tenant.id]!.sample(using: &random)
             let origin = configuration.origins[index % configuration.origins.count]
             index += 1
             var head = HTTPRequestHead(version: .http1_1, method: .PUT, uri: "/admin/products/product-\(rank)")

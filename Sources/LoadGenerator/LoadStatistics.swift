@@ -44,6 +44,9 @@ struct Tally: Sendable {
         latency.add(other.latency)
     }
 
+    /// Failed requests, all kinds.
+    var errorCount: Int { errors.values.reduce(0, +) }
+
     /// Hits over cacheable answers (passes excluded), as `X-Cache` reported them.
     var hitRatio: Double? {
         hits + misses > 0 ? Double(hits) / Double(hits + misses) : nil
@@ -94,7 +97,9 @@ final class LoadStatistics: Sendable {
                 hits: interval.hits,
                 misses: interval.misses,
                 p99Milliseconds: interval.milliseconds(atPercentile: 99),
-                errors: interval.errors.values.reduce(0, +)
+                errors: interval.errorCount,
+                requestsSoFar: state.total.requests,
+                errorsSoFar: state.total.errorCount
             )
             state.intervals.append(point)
             state.interval = Tally()
@@ -116,5 +121,14 @@ public struct IntervalPoint: Codable, Sendable {
     public var hits: Int
     public var misses: Int
     public var p99Milliseconds: Double
+    /// Failed requests in this second.
     public var errors: Int
+    /// Requests and failed requests since the start, for the live view's running error share.
+    public var requestsSoFar = 0
+    public var errorsSoFar = 0
+
+    /// The running error share (errors so far over requests so far).
+    public var errorShareSoFar: Double? {
+        requestsSoFar > 0 ? Double(errorsSoFar) / Double(requestsSoFar) : nil
+    }
 }
