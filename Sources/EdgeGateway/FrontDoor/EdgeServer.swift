@@ -22,9 +22,14 @@ public final class EdgeServer: Sendable {
     public struct BoundPorts: Sendable {
         public var https: Int
         public var http: Int?
+
+        public init(https: Int, http: Int?) {
+            self.https = https
+            self.http = http
+        }
     }
 
-    private let runtime: EdgeRuntime
+    let runtime: EdgeRuntime
     private let group: any EventLoopGroup
     private let started = Mutex<Listeners?>(nil)
 
@@ -50,58 +55,6 @@ public final class EdgeServer: Sendable {
         registry.observe { snapshot in
             for (tenant, settings) in snapshot.tenants { runtime.cache.setShare(settings.budgetShare, for: tenant) }
         }
-    }
-
-    /// The edge's metrics in the Prometheus text format: per tenant requests by cache result, hit ratio over
-    /// the last minute, stored objects and bytes, evictions and purges; coalesced waiters now.
-    public func metricsText() -> String {
-        let totals = runtime.statistics.totals
-        let ratios = runtime.statistics.hitRatios(now: runtime.now())
-        let usage = runtime.cache.tenantUsage
-        var text = "# TYPE storefront_edge_requests_total counter\n"
-        for (tenant, counters) in totals.sorted(by: { $0.key < $1.key }) {
-            for (result, count) in [
-                ("HIT", counters.hits), ("MISS", counters.misses), ("PASS", counters.passes),
-                ("COALESCED", counters.coalesced), ("STALE", counters.stale),
-            ] {
-                text += "storefront_edge_requests_total{tenant=\"\(tenant)\",cache=\"\(result)\"} \(count)\n"
-            }
-        }
-        text += "# TYPE storefront_edge_foreign_tenant_responses_total counter\n"
-        for (tenant, counters) in totals.sorted(by: { $0.key < $1.key }) {
-            text += "storefront_edge_foreign_tenant_responses_total{tenant=\"\(tenant)\"} \(counters.foreignTenantResponses)\n"
-        }
-        text += "# TYPE storefront_edge_hit_ratio gauge\n"
-        for (tenant, ratio) in ratios.sorted(by: { $0.key < $1.key }) {
-            text += "storefront_edge_hit_ratio{tenant=\"\(tenant)\",window=\"60s\"} \(ratio)\n"
-        }
-        let families: [(String, String, KeyPath<CacheStore<CachedResponse>.TenantUsage, Int>)] = [
-            ("storefront_edge_cache_objects", "gauge", \.objects),
-            ("storefront_edge_cache_bytes", "gauge", \.bytes),
-            ("storefront_edge_cache_evictions_total", "counter", \.evictions),
-            ("storefront_edge_cache_purged_total", "counter", \.purged),
-        ]
-        for (name, type, path) in families {
-            text += "# TYPE \(name) \(type)\n"
-            for (tenant, value) in usage.sorted(by: { $0.key < $1.key }) {
-                text += "\(name){tenant=\"\(tenant)\"} \(value[keyPath: path])\n"
-            }
-        }
-        text += "# TYPE storefront_edge_coalesced_waiters gauge\nstorefront_edge_coalesced_waiters \(runtime.coalescer.waiting)\n"
-        let now = runtime.now()
-        let members = runtime.pool.members
-        text += "# TYPE storefront_edge_origin_up gauge\n"
-        for member in members {
-            text += "storefront_edge_origin_up{origin=\"\(member.endpoint)\"} \(member.healthy && member.ejectedUntil <= now ? 1 : 0)\n"
-        }
-        text += "# TYPE storefront_edge_origin_outstanding gauge\n"
-        for member in members { text += "storefront_edge_origin_outstanding{origin=\"\(member.endpoint)\"} \(member.outstanding)\n" }
-        text += "# TYPE storefront_edge_origin_requests_total counter\n"
-        for member in members { text += "storefront_edge_origin_requests_total{origin=\"\(member.endpoint)\"} \(member.requests)\n" }
-        text += "# TYPE storefront_edge_origin_ejections_total counter\n"
-        for member in members { text += "storefront_edge_origin_ejections_total{origin=\"\(member.endpoint)\"} \(member.ejections)\n" }
-        runtime.metrics.emit(into: &text)
-        return text
     }
 
     /// Drains the started listeners (see ``Listeners/drain(timeout:)``); `false` if not started or timed out.

@@ -2,15 +2,16 @@ import NIOConcurrencyHelpers
 import Prometheus
 import Shared
 
-/// Latency histograms and response counters of the edge, in a swift-prometheus registry exported on the
-/// admin `/metrics` beside the cache's per-tenant counters. Label sets are bounded: cache result, status
-/// class, tenant.
+/// The edge's metrics, in one swift-prometheus registry exported on the admin `/metrics`: latency histograms
+/// and response counters recorded as requests finish, and the series read from the edge's state at scrape
+/// time (``ScrapedSeries``). Label sets are bounded: cache result, status class, tenant, origin.
 final class EdgeMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let requestDuration: [String: DurationHistogram]
     private let originDuration: DurationHistogram
     private let purgePropagation: DurationHistogram
     private let responses = NIOLockedValueBox<[ResponseKey: Counter]>([:])
+    private let scraped: ScrapedSeries
 
     private struct ResponseKey: Hashable {
         var tenant: String
@@ -23,21 +24,45 @@ final class EdgeMetrics: Sendable {
         .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 
+    static let purgePropagationBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+    ]
+
+    static var responsesDescriptor: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: "storefront_edge_responses", unitName: "total", helpText: "Responses per tenant by status class."
+        )
+    }
+
     init() {
+        let requestDescriptor = MetricNameDescriptor(
+            metricName: "storefront_edge_request_duration", unitName: "seconds",
+            helpText: "Time from request head to response end, by cache result."
+        )
         var durations: [String: DurationHistogram] = [:]
         for cache in ["HIT", "MISS", "PASS", "STALE", "COALESCED", "-"] {
             durations[cache] = registry.makeDurationHistogram(
-                name: "storefront_edge_request_duration_seconds",
+                descriptor: requestDescriptor,
                 labels: [("cache", cache)],
                 buckets: Self.latencyBuckets
             )
         }
         requestDuration = durations
-        originDuration = registry.makeDurationHistogram(name: "storefront_edge_origin_duration_seconds", buckets: Self.latencyBuckets)
-        purgePropagation = registry.makeDurationHistogram(
-            name: "storefront_edge_purge_propagation_seconds",
-            buckets: [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
+        originDuration = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                metricName: "storefront_edge_origin_duration", unitName: "seconds", helpText: "Origin fetch latency."
+            ),
+            buckets: Self.latencyBuckets
         )
+        purgePropagation = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                metricName: "storefront_edge_purge_propagation", unitName: "seconds",
+                helpText: "Time from an origin's purge event to its application here."
+            ),
+            buckets: Self.purgePropagationBuckets
+        )
+        scraped = ScrapedSeries(registry: registry)
     }
 
     /// One finished request: its duration under its cache result, its status class under its tenant.
@@ -48,7 +73,7 @@ final class EdgeMetrics: Sendable {
         let counter = responses.withLockedValue { counters in
             if let counter = counters[key] { return counter }
             let counter = registry.makeCounter(
-                name: "storefront_edge_responses_total",
+                descriptor: Self.responsesDescriptor,
                 labels: [("tenant", tenant), ("status", "\(key.statusClass)xx")]
             )
             counters[key] = counter
@@ -62,9 +87,10 @@ final class EdgeMetrics: Sendable {
         purgePropagation.record(Duration.nanoseconds(Int64(max(0, seconds) * 1_000_000_000)))
     }
 
-    func emit(into text: inout String) {
-        var bytes: [UInt8] = []
-        registry.emit(into: &bytes)
-        text += String(decoding: bytes, as: UTF8.self)
+    /// The registry in the Prometheus text format, after bringing the scrape-time series in step with
+    /// `samples` (the edge's state now).
+    func exposition(collecting samples: [ScrapedSeries.Sample]) -> String {
+        scraped.update(samples)
+        return registry.emitToString()
     }
 }
