@@ -8,12 +8,89 @@ import Origin
 import ServiceLifecycle
 import Shared
 
+/// An edge the tests started with ``EdgeAssembly``, as the `edge` executable starts it.
+public struct RunningEdge: Sendable {
+    /// What the assembly built.
+    public let edge: Edge
+    /// The ports its listeners are bound to.
+    public let ports: Edge.Ports
+
+    /// The public listeners, cache and origin pool.
+    public var server: EdgeServer { edge.server }
+    /// The tenants and their certificates (tests change tenants live through it).
+    public var registry: TenantRegistry { edge.registry }
+    /// The public listeners' ports.
+    public var publicPorts: EdgeServer.BoundPorts { EdgeServer.BoundPorts(https: ports.https, http: ports.http) }
+}
+
+extension TestEnvironment {
+    /// The purge API token of edges the tests start.
+    public static let edgeAdminToken = "test-edge-admin-token"
+
+    /// An edge configuration for tests: free loopback ports (admin listener included), `tenants` as a fixed
+    /// list, certificates from `certificates`, no Redis, a 5 s drain. Active health checks are off: fake
+    /// origins script and count every request they get.
+    public static func edgeConfiguration(
+        tenants: [TenantDirectoryEntry],
+        certificates: TestCertificates,
+        origins: [HTTPEndpoint]
+    ) -> EdgeConfiguration {
+        var configuration = EdgeConfiguration(origins: origins)
+        configuration.httpsPort = 0
+        configuration.httpPort = 0
+        configuration.tenants = .fixed(tenants)
+        configuration.certificateDirectory = certificates.directory
+        configuration.redis = nil
+        configuration.originHealthCheckInterval = nil
+        configuration.admin = .init(bindHost: "127.0.0.1", port: 0, token: edgeAdminToken)
+        configuration.drainTimeout = .seconds(5)
+        return configuration
+    }
+}
+
+/// Runs the edge ``EdgeAssembly`` builds from `configuration` for the duration of `body`, then shuts it down
+/// gracefully (the listeners drain, the services stop).
+/// - Parameters:
+///   - configuration: the edge's configuration; ports 0 are free ports, reported in ``RunningEdge/ports``.
+///   - body: receives the running edge.
+public func withRunningEdge<Result: Sendable>(
+    configuration: EdgeConfiguration,
+    _ body: @Sendable (RunningEdge) async throws -> Result
+) async throws -> Result {
+    let (bound, continuation) = AsyncStream.makeStream(of: Edge.Ports.self)
+    let edge = try await EdgeAssembly.build(configuration: configuration, logger: TestEnvironment.logger, handlesSignals: false) {
+        continuation.yield($0)
+        continuation.finish()
+    }
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask {
+            defer { continuation.finish() }
+            try await edge.run()
+        }
+        defer { tasks.cancelAll() }
+        var iterator = bound.makeAsyncIterator()
+        guard let ports = await iterator.next() else {
+            try await tasks.next()
+            throw ServiceStartError.noPort
+        }
+        do {
+            let result = try await body(RunningEdge(edge: edge, ports: ports))
+            await edge.triggerGracefulShutdown()
+            try await tasks.next()
+            return result
+        } catch {
+            await edge.triggerGracefulShutdown()
+            throw error
+        }
+    }
+}
+
 /// Runs an edge with a fixed tenant list on free loopback ports for the duration of `body`.
 /// - Parameters:
 ///   - tenants: the storefronts the edge serves.
 ///   - certificates: their certificates.
 ///   - origins: where misses go.
-///   - configure: changes to the default test configuration.
+///   - configure: changes to the test configuration (``TestEnvironment/edgeConfiguration(tenants:certificates:origins:)``).
 ///   - body: receives the registry (to change tenants live), the bound ports and the server.
 public func withRunningEdge<Result: Sendable>(
     tenants: [TenantDirectoryEntry],
@@ -22,65 +99,33 @@ public func withRunningEdge<Result: Sendable>(
     configure: (inout EdgeConfiguration) -> Void = { _ in },
     _ body: @Sendable (TenantRegistry, EdgeServer.BoundPorts, EdgeServer) async throws -> Result
 ) async throws -> Result {
-    var configuration = EdgeConfiguration(origins: origins)
-    configuration.httpsPort = 0
-    configuration.httpPort = 0
+    var configuration = TestEnvironment.edgeConfiguration(tenants: tenants, certificates: certificates, origins: origins)
     configure(&configuration)
-    let registry = TenantRegistry(certificateDirectory: certificates.directory, logger: TestEnvironment.logger)
-    registry.update(tenants)
-    let server = try EdgeServer(configuration: configuration, registry: registry, logger: TestEnvironment.logger)
-    let listeners = try await server.start()
-    do {
-        let result = try await body(registry, listeners.ports, server)
-        await listeners.close()
-        return result
-    } catch {
-        await listeners.close()
-        throw error
+    return try await withRunningEdge(configuration: configuration) { edge in
+        try await body(edge.registry, edge.publicPorts, edge.server)
     }
 }
 
 /// Runs an edge that learns tenants like production does: from the origins' internal API, refreshed on
-/// Redis tenant-change events, with a slow periodic refresh (so a test sees what the events alone do).
+/// Redis tenant-change events (purges too), with a slow periodic refresh (so a test sees what the events
+/// alone do) and active health checks.
 public func withRunningEdgeLearningFromOrigin<Result: Sendable>(
     origins: [HTTPEndpoint],
     certificates: TestCertificates,
     periodicRefresh: Duration = .seconds(60),
     _ body: @Sendable (TenantRegistry, EdgeServer.BoundPorts) async throws -> Result
 ) async throws -> Result {
-    var configuration = EdgeConfiguration(origins: origins)
-    configuration.httpsPort = 0
+    var configuration = TestEnvironment.edgeConfiguration(tenants: [], certificates: certificates, origins: origins)
     configuration.httpPort = nil
-    let logger = TestEnvironment.logger
-    let registry = TenantRegistry(certificateDirectory: certificates.directory, logger: logger)
-    let source = OriginTenantSource(
-        client: try HTTP1Client(group: MultiThreadedEventLoopGroup.singleton),
-        endpoints: origins,
-        token: "test-internal-token",
-        eventLoop: MultiThreadedEventLoopGroup.singleton.next()
-    )
-    let refresher = TenantRefreshService(source: source, registry: registry, interval: periodicRefresh, logger: logger)
-    await refresher.refreshOnce()
-    let events = TenantEventsService(host: "127.0.0.1", port: TestEnvironment.redisPort, refresher: refresher, logger: logger)
-    let server = try EdgeServer(configuration: configuration, registry: registry, logger: logger)
-    let purges = PurgeEventsService(host: "127.0.0.1", port: TestEnvironment.redisPort, server: server, logger: logger)
-    let listeners = try await server.start()
-    let group = ServiceGroup(services: [refresher, events, purges], gracefulShutdownSignals: [], logger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        defer { tasks.cancelAll() }
-        // Give the subscription a moment to be in place before the test publishes.
+    configuration.tenants = .origin
+    configuration.internalToken = "test-internal-token"
+    configuration.tenantRefreshInterval = periodicRefresh
+    configuration.redis = HTTPEndpoint(host: "127.0.0.1", port: TestEnvironment.redisPort)
+    configuration.originHealthCheckInterval = .seconds(2)
+    return try await withRunningEdge(configuration: configuration) { edge in
+        // Give the subscriptions a moment to be in place before the test publishes.
         try await Task.sleep(for: .milliseconds(200))
-        do {
-            let result = try await body(registry, listeners.ports)
-            await group.triggerGracefulShutdown()
-            await listeners.close()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            await listeners.close()
-            throw error
-        }
+        return try await body(edge.registry, edge.publicPorts)
     }
 }
 

@@ -2,10 +2,9 @@ import ArgumentParser
 import EdgeGateway
 import Foundation
 import Logging
-import NIOCore
-import NIOPosix
-import ServiceLifecycle
 
+/// `edge`: maps its options (each with an environment variable and the dev default) to an
+/// ``EdgeConfiguration`` and runs ``EdgeAssembly/run(configuration:logger:)``.
 @main
 struct EdgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,79 +43,27 @@ struct EdgeCommand: AsyncParsableCommand {
     var redis = env("EDGE_REDIS", "127.0.0.1:56379")
 
     func run() async throws {
-        var logger = Logger(label: "edge")
-        logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
-        var discovery: OriginDiscoveryService.Source?
-        if origins.hasPrefix("file:") {
-            discovery = .file(String(origins.dropFirst(5)))
-        } else if origins.hasPrefix("dns:"), let target = HTTPEndpoint(parsing: origins.dropFirst(4)) {
-            discovery = .dns(host: target.host, port: target.port)
-        }
-        var endpoints = origins.split(separator: ",").compactMap { HTTPEndpoint(parsing: $0.trimmingCharacters(in: .whitespaces)) }
-        if let discovery {
-            let probe = OriginPool(endpoints: [])
-            OriginDiscoveryService(pool: probe, source: discovery, logger: logger).refreshOnce()
-            endpoints = probe.endpoints
-        }
-        guard !endpoints.isEmpty else { throw ValidationError("no valid origin in '\(origins)'") }
-
-        var configuration = EdgeConfiguration(origins: endpoints)
+        var configuration = EdgeConfiguration(origins: [])
+        do {
+            try configuration.setOrigins(parsing: origins)
+            try configuration.setRedis(parsing: redis)
+        } catch { throw ValidationError(error.description) }
         configuration.bindHost = bind
         configuration.httpsPort = httpsPort
         configuration.httpPort = httpPort == 0 ? nil : httpPort
         configuration.publicHTTPSPort = publicHTTPSPort == 0 ? nil : publicHTTPSPort
+        configuration.tenants = .init(parsing: tenants)
+        configuration.internalToken = internalToken
+        configuration.certificateDirectory = certDir
+        configuration.tenantRefreshInterval = .seconds(tenantRefresh)
+        configuration.certificateReloadInterval = .seconds(certReload)
+        configuration.setAccessLog(parsing: accessLog)
         configuration.cacheByteBudget = cacheMB * 1024 * 1024
-        configuration.accessLog = accessLog == "off" ? nil : accessLog == "stdout" ? .standardOutput : .file(accessLog)
-
-        let eventLoops: MultiThreadedEventLoopGroup =
-            threads > 0 ? MultiThreadedEventLoopGroup(numberOfThreads: threads) : .singleton
-        let registry = TenantRegistry(certificateDirectory: certDir, logger: logger)
-        let server = try EdgeServer(configuration: configuration, registry: registry, group: eventLoops, logger: logger)
-        let pool = server.originPool
-        let source: any TenantSource =
-            tenants == "origin"
-            ? OriginTenantSource(
-                client: try HTTP1Client(group: eventLoops),
-                pool: { [pool] in pool.endpoints },
-                token: internalToken,
-                eventLoop: eventLoops.next()
-            )
-            : StaticFileTenantSource(path: tenants)
-        let refresher = TenantRefreshService(
-            source: source,
-            registry: registry,
-            interval: .seconds(tenantRefresh),
-            logger: logger
-        )
-        await refresher.refreshOnce()
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: refresher),
-            .init(service: OriginHealthService(pool: pool, client: server.originClient, eventLoop: eventLoops.next(), logger: logger)),
-            .init(service: CertificateWatchService(registry: registry, interval: .seconds(certReload))),
-        ]
-        if redis != "off" {
-            guard let endpoint = HTTPEndpoint(parsing: redis) else { throw ValidationError("invalid --redis '\(redis)'") }
-            services.append(.init(service: TenantEventsService(host: endpoint.host, port: endpoint.port, refresher: refresher, logger: logger)))
-            services.append(.init(service: PurgeEventsService(host: endpoint.host, port: endpoint.port, server: server, logger: logger)))
-        }
-        if let discovery {
-            services.append(.init(service: OriginDiscoveryService(pool: pool, source: discovery, logger: logger)))
-        }
-        services.append(.init(service: EdgeService(server: server)))
-        var admin: (any Channel)?
-        if adminPort != 0 {
-            admin = try await EdgeAdminServer.start(host: adminBind, port: adminPort, token: adminToken, server: server, logger: logger)
-            logger.info("edge admin listening", metadata: ["address": "\(adminBind):\(adminPort)"])
-        }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        try await group.run()
-        try? await admin?.close()
+        configuration.eventLoopThreads = threads
+        configuration.admin = adminPort == 0 ? nil : .init(bindHost: adminBind, port: adminPort, token: adminToken)
+        var logger = Logger(label: "edge")
+        logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
+        try await EdgeAssembly.run(configuration: configuration, logger: logger)
     }
 }
 

@@ -12,6 +12,8 @@ struct EdgeFixture: Sendable {
     let harborDomain: String
     let client: HTTPSTestClient
     let ports: EdgeServer.BoundPorts
+    /// The admin listener's port (`/health`, `/metrics`, `POST /purge` with ``TestEnvironment/edgeAdminToken``).
+    let adminPort: Int
     let server: EdgeServer
     let caPath: String
     let registry: TenantRegistry
@@ -42,24 +44,26 @@ struct EdgeFixture: Sendable {
             else { try await TestCertificates(domains: [alpineDomain, harborDomain]) }
         defer { if other == nil { certificates.remove() } }
         let client = try HTTPSTestClient(caPath: certificates.caPath)
-        try await withRunningEdge(
+        var configuration = TestEnvironment.edgeConfiguration(
             tenants: [
                 TenantDirectoryEntry(domain: HostName(normalising: alpineDomain)!, tenantID: alpine, edge: alpineSettings),
                 TenantDirectoryEntry(domain: HostName(normalising: harborDomain)!, tenantID: harbor),
             ],
             certificates: certificates,
-            origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) } + unreachable.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) },
-            configure: configure
-        ) { registry, ports, server in
+            origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) } + unreachable.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) }
+        )
+        configure(&configuration)
+        try await withRunningEdge(configuration: configuration) { edge in
             try await body(
                 EdgeFixture(
                     alpineDomain: alpineDomain,
                     harborDomain: harborDomain,
                     client: client,
-                    ports: ports,
-                    server: server,
+                    ports: edge.publicPorts,
+                    adminPort: edge.ports.admin ?? 0,
+                    server: edge.server,
                     caPath: certificates.caPath,
-                    registry: registry
+                    registry: edge.registry
                 )
             )
         }

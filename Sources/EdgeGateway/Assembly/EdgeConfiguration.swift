@@ -34,6 +34,32 @@ public struct EdgeConfiguration: Sendable {
     /// The clock of every time-based decision (freshness, ages, ejection); tests pass a ``ManualEdgeClock``.
     public var clock: any EdgeClock = SystemEdgeClock()
 
+    // What the assembly (``EdgeAssembly``) builds around the server.
+
+    /// Where the origins come from while the edge runs: `nil` keeps ``origins``; a file or a DNS name is read
+    /// once at start (replacing ``origins``) and again every 2 s.
+    public var originDiscovery: OriginDiscoveryService.Source?
+    /// How often every origin's `/health` is probed; `nil` turns active health checks off.
+    public var originHealthCheckInterval: Duration? = .seconds(2)
+    /// Where the tenant directory comes from.
+    public var tenants: Tenants = .origin
+    /// The token of the origins' internal API (`GET /internal/tenants`).
+    public var internalToken = "dev-internal-token"
+    /// The folder with `<domain>/tls.crt` and `<domain>/tls.key`.
+    public var certificateDirectory = ".state/certs"
+    /// The time between full tenant refreshes (the safety net behind tenant-change events).
+    public var tenantRefreshInterval: Duration = .seconds(5)
+    /// The time between looks for new or renewed certificates.
+    public var certificateReloadInterval: Duration = .seconds(2)
+    /// The Redis server of tenant-change and purge events; `nil` listens to none.
+    public var redis: HTTPEndpoint? = HTTPEndpoint(host: "127.0.0.1", port: 56379)
+    /// The admin listener (`/health`, `/metrics`, `POST /purge`); `nil` turns it off.
+    public var admin: AdminListener? = AdminListener()
+    /// Event loop threads; 0 shares NIO's singleton group (one loop per core).
+    public var eventLoopThreads = 0
+    /// How long a graceful shutdown (SIGTERM) waits for the requests in flight.
+    public var drainTimeout: TimeAmount = .seconds(25)
+
     /// - Parameter origins: the origin instances misses go to.
     public init(origins: [HTTPEndpoint]) {
         self.origins = origins
