@@ -7,11 +7,14 @@ import NIOPosix
 /// One page of a tenant's catalogue as `GET /api/products?page=&perPage=` answers it (the fields the load
 /// tool reads).
 public struct CatalogueListing: Decodable, Sendable, Equatable {
+    /// One product of the page.
     public struct Entry: Decodable, Sendable, Equatable {
         public var slug: String
     }
 
+    /// The page's products, ordered by id.
     public var products: [Entry]
+    /// How many products the tenant has in all.
     public var total: Int
 
     /// Parses the origin's JSON.
@@ -52,6 +55,9 @@ public struct CatalogueProbe: Sendable {
     private let client: HTTP1Client
     private let loop: any EventLoop
 
+    /// - Parameters:
+    ///   - configuration: the cache to ask through (with its CA) and the tenants.
+    ///   - group: the event loops the requests run on.
     public init(configuration: LoadConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.configuration = configuration
         client = try configuration.makeEdgeClient(group: group)

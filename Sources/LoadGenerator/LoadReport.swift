@@ -136,6 +136,7 @@ public struct LoadReport: Codable, Sendable {
         return lookups > 0 ? Double(hits) / Double(lookups) : nil
     }
 
+    /// The report as pretty-printed JSON with sorted keys and ISO 8601 dates.
     public func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
