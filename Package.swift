@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "LoadGenerator",
             dependencies: [
-                "EdgeGateway",
+                "UpstreamHTTP", "Shared",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -136,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "storefront-load",
             dependencies: [
-                "LoadGenerator", "EdgeGateway", "Shared",
+                "LoadGenerator", "UpstreamHTTP", "Shared",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -144,7 +144,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
-        .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator"]),
+        .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator", "UpstreamHTTP"]),
         .testTarget(name: "EdgeCoreTests", dependencies: ["EdgeCore", "Shared"]),
         .testTarget(
             name: "EdgeGatewayTests",

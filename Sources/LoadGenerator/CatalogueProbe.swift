@@ -1,4 +1,4 @@
-import EdgeGateway
+import UpstreamHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -1,4 +1,4 @@
-import EdgeGateway
+import UpstreamHTTP
 import NIOCore
 import NIOSSL
 

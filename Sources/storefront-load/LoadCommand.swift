@@ -1,5 +1,5 @@
 import ArgumentParser
-import EdgeGateway
+import UpstreamHTTP
 import Foundation
 import LoadGenerator
 import NIOCore
