@@ -9,7 +9,7 @@ import Shared
 extension EdgeHTTPHandler {
     /// The connection closes after the response being produced now (HTTP/1 while draining, with nothing
     /// queued behind it).
-    var lastOnConnection: Bool { rawHTTP1 && quiescing && pending.isEmpty }
+    var lastOnConnection: Bool { connection.lastOnConnection }
 
     /// Finishes and writes a response from the cache or the origin: `Age`, `X-Cache`, 304 for a matching
     /// `If-None-Match`, no body for HEAD.
@@ -180,13 +180,13 @@ extension EdgeHTTPHandler {
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         if let tail, tail.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(tail))), promise: nil) }
-        if finish.closesConnection {
+        switch connection.responseCompleted(closeAfter: finish.closesConnection) {
+        case .close:
             let done = context.eventLoop.makePromise(of: Void.self)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: done)
             done.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        } else {
+        case .continueReading:
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            if case .responding = state { state = .idle }
         }
     }
 
@@ -212,17 +212,16 @@ extension EdgeHTTPHandler {
     /// The response is written (or, with `done`, being written): close after it, or go on with the next
     /// pipelined request.
     func completed(context: ChannelHandlerContext, done: EventLoopFuture<Void>?, close: Bool) {
-        if close || lastOnConnection {
-            state = .discarding
+        switch connection.responseCompleted(closeAfter: close) {
+        case .close:
             if let done {
                 done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             } else {
                 context.close(promise: nil)
             }
-        } else if case .responding = state {
-            state = .idle
+        case .continueReading:
             requestGuard?.responseSent()
-            drainPending(context: context)
+            replayQueued(context: context)
         }
     }
 }

@@ -70,6 +70,7 @@ extension EdgeHTTPHandler {
             context.write(wrapOutboundOut(.head(head)), promise: nil)
         }
         context.flush()
+        connection.streamingStarted()
 
         activeStream = stream
         let window = StreamWindowState()
@@ -116,7 +117,7 @@ extension EdgeHTTPHandler {
                     "origin response broke off while streaming",
                     metadata: ["tenant": "\(tenant)", "uri": "\(request.uri)", "error": "\(error)"]
                 )
-                handler.state = .discarding
+                handler.connection.closed()
                 context.close(promise: nil)
             }
         }

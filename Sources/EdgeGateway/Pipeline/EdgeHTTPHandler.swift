@@ -12,30 +12,19 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    enum State {
-        case idle
-        case receiving(HTTPRequestHead, ByteBuffer?)
-        /// The body grew past the limit; the rest of the request is dropped and the connection closed.
-        case discarding
-        case responding
-    }
-
     let runtime: EdgeRuntime
     /// The tenant chosen by SNI during the TLS handshake.
     private let connectionTenant: TenantID?
     /// On the plain HTTP listener (no TLS, no connection tenant): the HTTPS port redirects go to.
     private let redirectPort: Int?
-    var state = State.idle
+    /// Where the connection is: reading a request, waiting for its answer, writing, closing.
+    var connection: HTTP1ConnectionStateMachine
     /// On the edge's own HTTP/1 connections the handler writes bytes (no `HTTPResponseEncoder`, no pipelining
     /// handler): hits go out as the stored, pre-serialised fields plus a few fresh ones. HTTP/2 streams get
     /// response parts for the HTTP/2 codec.
     let rawHTTP1: Bool
-    /// Pipelined request parts that arrived while a response was still being produced (raw HTTP/1 only).
-    var pending = CircularBuffer<HTTPServerRequestPart>()
-    private var draining = false
-    /// The decoder failed on a later pipelined request: answer 400 (431 for header limits) once the earlier
-    /// ones are answered.
-    private var malformedAfterPending: HTTPResponseStatus?
+    /// Replaying queued requests now (no re-entry from a response completed during the replay).
+    private var replaying = false
     /// The HTTP/1 connection's guard (timeouts, request line), told where each request is.
     let requestGuard: RequestGuard?
     /// When the current request's head arrived (monotonic nanoseconds), the origin asked and how long it
@@ -43,8 +32,6 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     var requestStart: UInt64 = 0
     var originUsed: HTTPEndpoint?
     var originNanoseconds: UInt64?
-    /// The edge is draining: the current response is the connection's last.
-    var quiescing = false
     /// A large origin response being relayed (not buffered); cancelled if the client goes away.
     var activeStream: UpstreamBodyStream?
     /// The tenant of the last `Host` value this connection resolved.
@@ -56,26 +43,32 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.redirectPort = nil
         self.rawHTTP1 = rawHTTP1
         self.requestGuard = requestGuard
+        self.connection = HTTP1ConnectionStateMachine(maximumBodySize: runtime.configuration.maximumRequestBodySize, pipelining: rawHTTP1)
+    }
+
+    /// A handler for the plain HTTP listener: tenants that terminate TLS in front of the edge
+    /// (`plainHTTP`) are served; every other storefront gets `308` to HTTPS; unknown hosts `421`.
+    init(plainListener runtime: EdgeRuntime, httpsPort: Int, requestGuard: RequestGuard) {
+        self.runtime = runtime
+        self.connectionTenant = nil
+        self.redirectPort = httpsPort
+        self.rawHTTP1 = true
+        self.requestGuard = requestGuard
+        self.connection = HTTP1ConnectionStateMachine(maximumBodySize: runtime.configuration.maximumRequestBodySize, pipelining: true)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if rawHTTP1, case .responding = state {
-            // HTTP/1 pipelining: answer in order, one request at a time.
-            pending.append(part)
-            if pending.count > 256 { context.close(promise: nil) }
-            return
-        }
-        process(part, context: context)
+        process(unwrapInboundIn(data), context: context)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         // Set up after a drain began: answer at most one request (with Connection: close), and close if the
         // client sends none within a second.
         guard rawHTTP1, QuiesceFlag.isSet(on: context.pipeline) else { return }
-        quiescing = true
+        _ = connection.quiesced()
         context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [weak self] in
-            guard let self, case .idle = self.state, self.pending.isEmpty else { return }
+            guard let self, self.connection.isIdle else { return }
+            self.connection.closed()
             context.close(promise: nil)
         }
     }
@@ -87,27 +80,29 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         // HTTP/2 streams finish on their own; the connection's drain handler closes it.
         guard rawHTTP1 else { return }
-        quiescing = true
-        if case .idle = state, pending.isEmpty { context.close(promise: nil) }
+        if connection.quiesced() { context.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        connection.closed()
         activeStream?.cancel()
         activeStream = nil
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard rawHTTP1, error is HTTPParserError else {
+        guard rawHTTP1, let parserError = error as? HTTPParserError else {
+            connection.closed()
             context.close(promise: nil)
             return
         }
-        let status: HTTPResponseStatus = (error as? HTTPParserError) == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
-        if case .responding = state {
-            malformedAfterPending = status
+        // A client that went away mid-request leaves the decoder an incomplete message: nobody to answer.
+        guard context.channel.isActive else {
+            connection.closed()
             return
         }
-        respondMalformed(context: context, status: status)
+        let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+        if let now = connection.malformedRead(status) { respondMalformed(context: context, status: now) }
     }
 
     /// A malformed request: 400 (431 past the header limits) and close, never forwarded.
@@ -115,74 +110,56 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         var buffer = context.channel.allocator.buffer(capacity: 96)
         HTTP1ResponseSerializer.writeStatusLine(version: .http1_1, status: status, into: &buffer)
         buffer.writeStaticString("content-length: 0\r\nconnection: close\r\n\r\n")
-        state = .discarding
         context.writeAndFlush(NIOAny(buffer)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
-    func drainPending(context: ChannelHandlerContext) {
-        guard !draining else { return }
-        draining = true
-        defer { draining = false }
-        while !pending.isEmpty {
-            if case .responding = state { return }
-            if case .discarding = state { return }
-            process(pending.removeFirst(), context: context)
-        }
-        if let status = malformedAfterPending, case .idle = state { respondMalformed(context: context, status: status) }
+    /// After a response: the requests that were pipelined behind it, in order, then a malformed one.
+    func replayQueued(context: ChannelHandlerContext) {
+        guard !replaying else { return }
+        replaying = true
+        defer { replaying = false }
+        while let part = connection.nextQueuedPart() { process(part, context: context) }
+        if let status = connection.takeQueuedMalformed() { respondMalformed(context: context, status: status) }
     }
 
     private func process(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
-        switch (part, state) {
-        case (.head(var head), .idle):
-            requestStart = runtime.now()
-            originUsed = nil
-            originNanoseconds = nil
-            let hosts = head.headers["host"]
-            switch RequestHygiene.check(
-                target: head.uri,
-                isHTTP10: head.version == .http1_0,
-                transferEncoding: head.headers["transfer-encoding"],
-                host: hosts.count == 1 ? hosts[0] : nil
-            ) {
-            case .success(let target):
-                head.uri = target
-                state = .receiving(head, nil)
-                requestGuard?.headReceived(
-                    expectsBody: head.headers.contains(name: "transfer-encoding")
-                        || (head.headers.first(name: "content-length").flatMap(Int.init) ?? 0) > 0
-                )
-            case .failure(let refusal):
-                state = .discarding
-                respondSynthetic(context: context, head: head, status: .badRequest, message: refusal.message, close: true)
-            }
-        case (.body(var part), .receiving(let head, var body)):
-            if (body?.readableBytes ?? 0) + part.readableBytes > runtime.configuration.maximumRequestBodySize {
-                state = .discarding
-                respondSynthetic(context: context, head: head, status: .payloadTooLarge, message: "request body too large", close: true)
-                return
-            }
-            if body == nil { body = part } else { body!.writeBuffer(&part) }
-            state = .receiving(head, body)
-        case (.end, .receiving(let head, let body)):
-            state = .responding
+        switch connection.partRead(part) {
+        case .none:
+            break
+        case .startRequest(let head):
+            startRequest(head, context: context)
+        case .process(let head, let body):
             requestGuard?.requestReceived()
             handle(context: context, head: head, body: body)
-        case (_, .discarding):
-            break
-        default:
-            state = .discarding
+        case .refuseAndClose(let head, let status, let message):
+            respondSynthetic(context: context, head: head, status: status, message: message, close: true)
+        case .close:
             context.close(promise: nil)
         }
     }
 
-    /// A handler for the plain HTTP listener: tenants that terminate TLS in front of the edge
-    /// (`plainHTTP`) are served; every other storefront gets `308` to HTTPS; unknown hosts `421`.
-    init(plainListener runtime: EdgeRuntime, httpsPort: Int, requestGuard: RequestGuard) {
-        self.runtime = runtime
-        self.connectionTenant = nil
-        self.redirectPort = httpsPort
-        self.rawHTTP1 = true
-        self.requestGuard = requestGuard
+    /// Phase 1, the request checks (RFC 9112 framing, the target, one Host), on the head alone.
+    private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        requestStart = runtime.now()
+        originUsed = nil
+        originNanoseconds = nil
+        let hosts = head.headers["host"]
+        switch RequestHygiene.check(
+            target: head.uri,
+            isHTTP10: head.version == .http1_0,
+            transferEncoding: head.headers["transfer-encoding"],
+            host: hosts.count == 1 ? hosts[0] : nil
+        ) {
+        case .success(let target):
+            connection.targetNormalised(target)
+            requestGuard?.headReceived(
+                expectsBody: head.headers.contains(name: "transfer-encoding")
+                    || (head.headers.first(name: "content-length").flatMap(Int.init) ?? 0) > 0
+            )
+        case .failure(let refusal):
+            connection.requestRefused()
+            respondSynthetic(context: context, head: head, status: .badRequest, message: refusal.message, close: true)
+        }
     }
 
     /// The request's tenant and its settings, or `nil` after answering 400/421 (or 308 on the plain
