@@ -20,6 +20,7 @@
 # Prints every run, the medians, and the ratios to nginx (fill: nginx's time / ours, so above 1 is
 # faster) and between the first two edges when EDGES names two.
 set -euo pipefail
+ulimit -n "$(ulimit -Hn)"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rounds=${1:-5}
 seconds=${2:-10}
@@ -49,15 +50,16 @@ ca=$workload/certs/ca.crt
 # The synthetic origin: static pages, tenant from Host, pinned to the clients' core.
 origin_port=$(free_port)
 {
-  echo "worker_processes 1; pid $work/origin.pid; error_log $work/origin-error.log warn;"
+  echo "worker_processes 1; worker_rlimit_nofile 16384; pid $work/origin.pid; error_log $work/origin-error.log warn;"
   echo "events { worker_connections 4096; }"
-  echo "http { access_log off; sendfile on; tcp_nopush on; open_file_cache max=40000 inactive=600s; default_type text/html;"
+  echo "http { access_log off; sendfile on; tcp_nopush on; default_type text/html;"
   echo "  map \$host \$tenant { default \"\";"
   for i in $(seq 1 "$tenant_count"); do echo "    shop$i.bench.test shop$i;"; done
   echo "  }"
   echo "  server { listen 127.0.0.1:$origin_port; keepalive_requests 1000000; root $workload/pages;"
-  echo "    if (\$tenant = \"\") { return 421; }"
-  echo "    location /products/ { rewrite ^/products/(p-[0-9]+)\$ /\$1.html break; add_header Cache-Control \"public, max-age=60, s-maxage=86400\"; add_header X-Storefront-Tenant \$tenant; }"
+  echo "    location = /health { return 200 \"ok\\n\"; }"
+  echo "    location /products/ { if (\$tenant = \"\") { return 421; }"
+  echo "      rewrite ^/products/(p-[0-9]+)\$ /\$1.html break; add_header Cache-Control \"public, max-age=60, s-maxage=86400\"; add_header X-Storefront-Tenant \$tenant; }"
   echo "  } }"
 } > "$work/origin.conf"
 taskset -c "$client_cpu" nginx -c "$work/origin.conf"
@@ -118,7 +120,7 @@ start_nginx() {
   mkdir -p "$work/cache"; mountpoint -q "$work/cache" || mount -t tmpfs -o size=6g tmpfs "$work/cache"
   chmod 777 "$work/cache"
   {
-    echo "worker_processes 1; pid $work/nginx.pid; error_log $work/nginx-error.log warn;"
+    echo "worker_processes 1; worker_rlimit_nofile 16384; pid $work/nginx.pid; error_log $work/nginx-error.log warn;"
     echo "events { worker_connections 4096; }"
     echo "http { access_log off;"
     echo "  proxy_cache_path $work/cache levels=1:2 keys_zone=edge:64m max_size=5g inactive=1d use_temp_path=off;"
