@@ -6,6 +6,7 @@ import Logging
 @testable import Origin
 import Shared
 import Synchronization
+import Testing
 
 /// The origin's routes on memory repositories, driven through the router with no socket, no PostgreSQL and
 /// no Redis. Tenants are added through the repositories, as onboarding would.
@@ -33,7 +34,7 @@ struct MemoryOrigin: Sendable {
         let tenant = TenantID("t-\(suffix)")!
         let storefront = Storefront(domain: HostName(normalising: "\(tenant.rawValue).test")!, tenantID: tenant, theme: Theme(name: name))
         let created = try await repositories.admin.createTenant(name: name, storefront: storefront)
-        precondition(created == .created)
+        try #require(created == .created)
         try await TenantScope.withTenant(tenant) {
             for index in stride(from: 1, through: products, by: 1) {
                 let draft = ProductDraft(slug: "product-\(index)", title: "\(name) item \(index)", priceCents: Int64(index) * 1000, currency: currency)

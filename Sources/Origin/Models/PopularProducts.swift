@@ -6,15 +6,6 @@ public struct PopularProduct: Codable, Sendable, Hashable {
     public var priceCents: Int64
     public var currency: String
     public var unitsSold: Int64
-
-    public init(id: Int64, slug: String, title: String, priceCents: Int64, currency: String, unitsSold: Int64) {
-        self.id = id
-        self.slug = slug
-        self.title = title
-        self.priceCents = priceCents
-        self.currency = currency
-        self.unitsSold = unitsSold
-    }
 }
 
 /// The popular list of one tenant, as cached.

@@ -10,24 +10,6 @@ public struct Product: Codable, Sendable, Equatable {
     public var priceCents: Int64
     public var currency: String
     public var updatedAt: Date
-
-    public init(
-        id: Int64,
-        slug: String,
-        title: String,
-        description: String,
-        priceCents: Int64,
-        currency: String,
-        updatedAt: Date
-    ) {
-        self.id = id
-        self.slug = slug
-        self.title = title
-        self.description = description
-        self.priceCents = priceCents
-        self.currency = currency
-        self.updatedAt = updatedAt
-    }
 }
 
 /// One page of a tenant's catalogue.
@@ -36,13 +18,6 @@ public struct ProductPageResult: Codable, Sendable, Equatable {
     public var page: Int
     public var perPage: Int
     public var total: Int
-
-    public init(products: [Product], page: Int, perPage: Int, total: Int) {
-        self.products = products
-        self.page = page
-        self.perPage = perPage
-        self.total = total
-    }
 }
 
 /// A new product, validated by the admin route before it reaches a repository.
