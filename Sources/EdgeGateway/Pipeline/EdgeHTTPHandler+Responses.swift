@@ -15,35 +15,35 @@ extension EdgeHTTPHandler {
     /// `If-None-Match`, no body for HEAD.
     func write(
         context: ChannelHandlerContext,
-        request: HTTPRequestHead,
+        request: RequestContext,
+        tenant: TenantID,
         response: CachedResponse,
         age: Int?,
-        tenant: TenantID,
         outcome: CacheStatistics.Outcome
     ) {
+        let requestHead = request.head
         runtime.statistics.record(outcome, tenant: tenant, now: runtime.now())
         let finish = ResponseFinalizer.finish(
-            method: request.method.rawValue,
+            method: requestHead.method.rawValue,
             status: Int(response.status.code),
             body: response.bodyOmitted ? .omitted : .bytes(response.bodyLength),
-            validatorMatched: response.matches(ifNoneMatch: request.headers["if-none-match"]),
-            keepAlive: request.isKeepAlive,
+            validatorMatched: response.matches(ifNoneMatch: requestHead.headers["if-none-match"]),
+            keepAlive: requestHead.isKeepAlive,
             lastOnConnection: lastOnConnection
         )
         logAccess(
             context: context,
             request: request,
-            tenant: tenant.rawValue,
             status: finish.status,
             cache: outcome.rawValue,
             bytes: finish.sendsBody ? response.bodyLength : 0
         )
         if rawHTTP1 {
-            writeStored(context: context, version: request.version, response: response, finish: finish, age: age, outcome: outcome)
+            writeStored(context: context, version: requestHead.version, response: response, finish: finish, age: age, outcome: outcome)
             return
         }
         var head = response.head
-        head.version = request.version
+        head.version = requestHead.version
         head.status = HTTPResponseStatus(statusCode: finish.status)
         if let age { head.headers.replaceOrAdd(name: "age", value: String(age)) }
         // A coalesced request was served from the cache's one fetch: to the client, a hit.
@@ -119,24 +119,23 @@ extension EdgeHTTPHandler {
     ///   - fields: extra header fields (`Location` of a redirect).
     func respondSynthetic(
         context: ChannelHandlerContext,
-        head request: HTTPRequestHead,
+        request: RequestContext,
         status: HTTPResponseStatus,
         message: String,
         close: Bool,
-        tenant: String? = nil,
         fields: [(String, String)] = []
     ) {
         let body = context.channel.allocator.buffer(string: message + "\n")
         let finish = ResponseFinalizer.finish(
-            method: request.method.rawValue,
+            method: request.head.method.rawValue,
             status: Int(status.code),
             body: .bytes(body.readableBytes),
             validatorMatched: false,
-            keepAlive: request.isKeepAlive && !close,
+            keepAlive: request.head.isKeepAlive && !close,
             lastOnConnection: lastOnConnection
         )
-        logAccess(context: context, request: request, tenant: tenant, status: finish.status, cache: "-", bytes: body.readableBytes)
-        var head = HTTPResponseHead(version: request.version, status: status)
+        logAccess(context: context, request: request, status: finish.status, cache: "-", bytes: body.readableBytes)
+        var head = HTTPResponseHead(version: request.head.version, status: status)
         for (name, value) in fields { head.headers.add(name: name, value: value) }
         head.headers.add(name: "content-type", value: "text/plain; charset=utf-8")
         head.headers.add(name: "cache-control", value: "no-store")
@@ -227,18 +226,19 @@ extension EdgeHTTPHandler {
 }
 
 extension EdgeHTTPHandler {
-    /// A request is answered: its latency and status go to the metrics, its line to the access log (when on).
-    func logAccess(context: ChannelHandlerContext, request: HTTPRequestHead, tenant: String?, status: Int, cache: String, bytes: Int) {
+    /// Phase 12: a request is answered; its latency and status go to the metrics, its line to the access
+    /// log (when on).
+    func logAccess(context: ChannelHandlerContext, request: RequestContext, status: Int, cache: String, bytes: Int) {
         runtime.recordAnswer(
-            tenant: tenant,
-            host: request.headers.first(name: "host"),
-            method: request.method.rawValue,
-            path: request.uri,
+            tenant: request.tenant?.rawValue,
+            host: request.head.headers.first(name: "host"),
+            method: request.head.method.rawValue,
+            path: request.head.uri,
             status: status,
             cache: cache,
-            origin: originUsed,
-            originNanoseconds: originNanoseconds,
-            started: requestStart,
+            origin: request.origin,
+            originNanoseconds: request.originNanoseconds,
+            started: request.started,
             bytes: bytes,
             on: context.eventLoop
         )

@@ -14,17 +14,18 @@ extension EdgeHTTPHandler {
 
     func relay(
         context: ChannelHandlerContext,
-        request: HTTPRequestHead,
+        request requestContext: RequestContext,
+        tenant: TenantID,
         head upstreamHead: HTTPResponseHead,
         stream: UpstreamBodyStream,
-        tenant: TenantID,
         key: CacheKey?,
         stale: CacheStore<CachedResponse>.Hit?
     ) {
+        let request = requestContext.head
         if runtime.foreignTenantStamp(upstreamHead, request: request, tenant: tenant) != nil {
             stream.cancel()
             if let key { runtime.wakeWaiters(key, .failed(.badGateway, "origin tenant mismatch")) }
-            respondSynthetic(context: context, head: request, status: .badGateway, message: "origin tenant mismatch", close: false)
+            respondSynthetic(context: context, request: requestContext, status: .badGateway, message: "origin tenant mismatch", close: false)
             return
         }
         if let key {
@@ -35,7 +36,7 @@ extension EdgeHTTPHandler {
         }
         runtime.statistics.record(.pass, tenant: tenant, now: runtime.now())
         let length = upstreamHead.headers.first(name: "content-length").flatMap(Int.init) ?? -1
-        logAccess(context: context, request: request, tenant: tenant.rawValue, status: Int(upstreamHead.status.code), cache: "PASS", bytes: length)
+        logAccess(context: context, request: requestContext, status: Int(upstreamHead.status.code), cache: "PASS", bytes: length)
         var head = upstreamHead
         head.version = request.version
         HeaderHygiene.removeHopByHop(&head.headers)

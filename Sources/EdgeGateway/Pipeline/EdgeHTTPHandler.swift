@@ -27,11 +27,8 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var replaying = false
     /// The HTTP/1 connection's guard (timeouts, request line), told where each request is.
     let requestGuard: RequestGuard?
-    /// When the current request's head arrived (monotonic nanoseconds), the origin asked and how long it
-    /// took to answer: for the access log.
-    var requestStart: UInt64 = 0
-    var originUsed: HTTPEndpoint?
-    var originNanoseconds: UInt64?
+    /// When the current request's head arrived (the edge's clock, nanoseconds).
+    private var requestStart: UInt64 = 0
     /// A large origin response being relayed (not buffered); cancelled if the client goes away.
     var activeStream: UpstreamBodyStream?
     /// The tenant of the last `Host` value this connection resolved.
@@ -132,7 +129,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             requestGuard?.requestReceived()
             handle(context: context, head: head, body: body)
         case .refuseAndClose(let head, let status, let message):
-            respondSynthetic(context: context, head: head, status: status, message: message, close: true)
+            respondSynthetic(context: context, request: RequestContext(head: head, started: requestStart), status: status, message: message, close: true)
         case .close:
             context.close(promise: nil)
         }
@@ -141,8 +138,6 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Phase 1, the request checks (RFC 9112 framing, the target, one Host), on the head alone.
     private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         requestStart = runtime.now()
-        originUsed = nil
-        originNanoseconds = nil
         let hosts = head.headers["host"]
         switch RequestHygiene.check(
             target: head.uri,
@@ -158,86 +153,77 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             )
         case .failure(let refusal):
             connection.requestRefused()
-            respondSynthetic(context: context, head: head, status: .badRequest, message: refusal.message, close: true)
-        }
-    }
-
-    /// The request's tenant and its settings, or `nil` after answering 400/421 (or 308 on the plain
-    /// listener for a tenant served over HTTPS only).
-    private func resolveTenant(context: ChannelHandlerContext, head: HTTPRequestHead) -> (TenantID, TenantEdgeSettings)? {
-        guard let (tenant, settings) = lookUpTenant(context: context, head: head) else { return nil }
-        if let redirectPort, !settings.plainHTTP {
-            let host = head.headers.first(name: "host").flatMap { HostName(normalising: $0) }
-            let location = host.map { HTTPSRedirect.location(for: head, host: $0, httpsPort: redirectPort) } ?? "/"
             respondSynthetic(
                 context: context,
-                head: head,
-                status: .permanentRedirect,
-                message: "moved to \(location)",
-                close: true,
-                tenant: tenant.rawValue,
-                fields: [("location", location)]
-            )
-            return nil
-        }
-        return (tenant, settings)
-    }
-
-    private func lookUpTenant(context: ChannelHandlerContext, head: HTTPRequestHead) -> (TenantID, TenantEdgeSettings)? {
-        switch hostCache.resolve(hostValues: head.headers["host"], connectionTenant: connectionTenant, registry: runtime.registry) {
-        case .tenant(let tenant, let settings):
-            return (tenant, settings)
-        case .refused(.badRequest(let reason)):
-            respondSynthetic(context: context, head: head, status: .badRequest, message: reason, close: true)
-        case .refused:
-            respondSynthetic(
-                context: context,
-                head: head,
-                status: .misdirectedRequest,
-                message: "this host is not served on this connection",
+                request: RequestContext(head: head, started: requestStart),
+                status: .badRequest,
+                message: refusal.message,
                 close: true
             )
         }
-        return nil
     }
 
+    /// Phases 2 to 5 for a complete request: tenant, route (key or pass), lookup; then a hit is written,
+    /// a miss fetched.
     private func handle(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer?) {
-        guard let (tenant, settings) = resolveTenant(context: context, head: head) else { return }
+        var request = RequestContext(head: head, started: requestStart)
+        let tenant: TenantID
+        let settings: TenantEdgeSettings
+        switch runtime.resolveTenant(
+            hostValues: head.headers["host"],
+            connectionTenant: connectionTenant,
+            hostCache: &hostCache,
+            plainListener: redirectPort.map { ($0, head) }
+        ) {
+        case .tenant(let resolved, let resolvedSettings):
+            (tenant, settings) = (resolved, resolvedSettings)
+        case .refuse(let status, let message):
+            respondSynthetic(context: context, request: request, status: status, message: message, close: true)
+            return
+        case .redirect(let location, let resolved):
+            request.tenant = resolved
+            respondSynthetic(
+                context: context,
+                request: request,
+                status: .permanentRedirect,
+                message: "moved to \(location)",
+                close: true,
+                fields: [("location", location)]
+            )
+            return
+        }
+        request.tenant = tenant
         // Cache key and origin request both use the normalised target (tracking parameters dropped).
-        var head = head
         let route = runtime.cacheRoute(tenant: tenant, settings: settings, method: head.method.rawValue, target: head.uri) { head.headers[$0] }
-        head.uri = route.target
+        request.head.uri = route.target
+        request.key = route.key
         if let key = route.key {
-            lookup(context: context, head: head, tenant: tenant, key: key)
+            lookup(context: context, request: request, tenant: tenant, key: key)
         } else {
-            fetch(context: context, head: head, body: body, tenant: tenant, storeAs: nil)
+            fetch(context: context, request: request, tenant: tenant, body: body, storeAs: nil)
         }
     }
 
-    func lookup(context: ChannelHandlerContext, head: HTTPRequestHead, tenant: TenantID, key: CacheKey) {
-        let now = runtime.now()
-        switch runtime.cache.lookup(key, now: now) {
-        case .fresh(let hit):
-            let age = hit.age(at: now)
-            write(context: context, request: head, response: hit.payload, age: age, tenant: tenant, outcome: .hit)
-        case .stale(let hit, whileRevalidating: true, _):
-            // RFC 5861 stale-while-revalidate: answer now, refresh once in the background.
-            let age = hit.age(at: now)
-            write(context: context, request: head, response: hit.payload, age: age, tenant: tenant, outcome: .stale)
+    /// Phase 5 and what follows it: a fresh hit is written at once; a stale one within
+    /// `stale-while-revalidate` too, refreshed once in the background; anything else is fetched.
+    func lookup(context: ChannelHandlerContext, request: RequestContext, tenant: TenantID, key: CacheKey) {
+        switch runtime.lookUp(key, now: runtime.now()) {
+        case .fresh(let hit, let age):
+            write(context: context, request: request, tenant: tenant, response: hit.payload, age: age, outcome: .hit)
+        case .staleWhileRevalidating(let hit, let age):
+            write(context: context, request: request, tenant: tenant, response: hit.payload, age: age, outcome: .stale)
             if runtime.coalescer.join(key, waiter: CoalescedWaiter { _ in }) == .leader {
                 runtime.refreshInBackground(
                     key: key,
-                    request: head,
+                    request: request.head,
                     tenant: tenant,
                     stale: hit,
                     clientAddress: context.channel.remoteAddress?.ipAddress ?? "unknown",
                     on: context.eventLoop
                 )
             }
-        case .stale(let hit, whileRevalidating: false, let ifError):
-            coalescedFetch(context: context, head: head, tenant: tenant, key: key, stale: (hit, servableOnError: ifError))
-        case .miss:
-            coalescedFetch(context: context, head: head, tenant: tenant, key: key, stale: nil)
+        case .fetch(let stale):
+            coalescedFetch(context: context, request: request, tenant: tenant, key: key, stale: stale)
         }
     }
 }

@@ -72,16 +72,23 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         else { return false }
         let started = runtime.now()
         let authority = request[":authority"]
-        guard case .tenant(let tenant, let settings) = hostCache.resolve(hostValues: authority, connectionTenant: connectionTenant, registry: runtime.registry),
-            case .success(let target) = RequestHygiene.check(
-                target: path,
-                isHTTP10: false,
-                transferEncoding: request["transfer-encoding"],
-                host: authority[0]
+        // The same phases as every other request (checks, tenant, route, lookup); anything but a fresh hit
+        // goes on to a stream channel, where the rest of the pipeline runs.
+        guard case .success(let target) = RequestHygiene.check(
+            target: path,
+            isHTTP10: false,
+            transferEncoding: request["transfer-encoding"],
+            host: authority.first
+        ),
+            case .tenant(let tenant, let settings) = runtime.resolveTenant(
+                hostValues: authority,
+                connectionTenant: connectionTenant,
+                hostCache: &hostCache,
+                plainListener: nil
             )
         else { return false }
         let route = runtime.cacheRoute(tenant: tenant, settings: settings, method: method, target: target) { request[$0] }
-        guard let key = route.key, case .fresh(let hit) = runtime.cache.lookup(key, now: started) else { return false }
+        guard let key = route.key, case .fresh(let hit, let age) = runtime.lookUp(key, now: started) else { return false }
         let response = hit.payload
         let status = response.status
         guard !response.bodyOmitted, status.code >= 200, status != .noContent, status != .notModified else { return false }
@@ -106,7 +113,7 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
             }
             fields.add(name: lowercased, value: String(decoding: value, as: UTF8.self))
         }
-        fields.add(name: "age", value: String(hit.age(at: started)))
+        fields.add(name: "age", value: String(age))
         fields.add(name: StorefrontHeader.cacheStatus, value: CacheStatistics.Outcome.hit.header)
         if case .exact(let length) = finish.length { fields.add(name: "content-length", value: String(length)) }
 

@@ -1,0 +1,27 @@
+import EdgeCore
+import NIOHTTP1
+import Shared
+
+/// One request on its way through the pipeline, the same for HTTP/1.1 and HTTP/2: filled in phase by phase
+/// (checks, tenant, route, lookup, fetch) and read by the last ones (finish, log and count).
+///
+/// A value: a request waiting on a coalesced fetch keeps its own copy in its waiter.
+struct RequestContext {
+    /// The request head; its target is normalised once the checks passed, and stripped of tracking
+    /// parameters once routed (the key and the origin request both use it).
+    var head: HTTPRequestHead
+    /// When the head arrived, on the edge's clock (nanoseconds).
+    let started: UInt64
+    /// The tenant SNI and Host resolved to; `nil` until then (answers before it name none).
+    var tenant: TenantID?
+    /// The cache key; `nil` when the request passes the cache.
+    var key: CacheKey?
+    /// The origin that answered a fetch, and how long it took.
+    var origin: HTTPEndpoint?
+    var originNanoseconds: UInt64?
+
+    init(head: HTTPRequestHead, started: UInt64) {
+        self.head = head
+        self.started = started
+    }
+}
