@@ -32,20 +32,31 @@ public struct HTTPSTestClient: Sendable {
     ///   - host: the Host header; defaults to the SNI name.
     ///   - method: the method.
     ///   - headers: more request headers.
+    ///   - body: a JSON body, if any.
     public func request(
         _ path: String,
         port: Int,
         serverName: String,
         host: String? = nil,
         method: HTTPMethod = .GET,
-        headers: [(String, String)] = []
+        headers: [(String, String)] = [],
+        body: String? = nil
     ) async throws -> HTTPClientResponse {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
         head.headers.add(name: "host", value: host ?? serverName)
         for (name, value) in headers { head.headers.add(name: name, value: value) }
+        if body != nil, !head.headers.contains(name: "content-type") {
+            head.headers.add(name: "content-type", value: "application/json")
+        }
         let endpoint = HTTPEndpoint(host: "127.0.0.1", port: port, tlsServerName: serverName)
         let loop = group.next()
-        return try await client.execute(head, to: endpoint, on: loop, deadline: .now() + .seconds(10)).get()
+        return try await client.execute(
+            head,
+            body: body.map { ByteBuffer(string: $0) },
+            to: endpoint,
+            on: loop,
+            deadline: .now() + .seconds(10)
+        ).get()
     }
 
     /// The DER bytes of the certificate the server presents for `serverName`.

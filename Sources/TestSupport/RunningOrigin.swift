@@ -80,3 +80,19 @@ func withRunningServiceGroup<Result: Sendable>(
         }
     }
 }
+
+/// Gives `spec` its first admin through the platform API of the origin on `port`, waits until the replica has
+/// it, and returns the HTTP Basic `Authorization` value for that admin.
+public func tenantAdminLogin(_ spec: Seeder.TenantSpec, db: TestDatabase, originPort port: Int) async throws -> String {
+    let password = "a long enough password"
+    let initialised = try await PlainHTTP.send(
+        .POST, "/admin/tenants/\(spec.id.rawValue)/init", host: "origin.internal", port: port,
+        headers: [("authorization", "Bearer test-admin-token")],
+        body: #"{"email":"owner@\#(spec.domain.rawValue)","password":"\#(password)"}"#
+    )
+    guard initialised.head.status == .created else { throw TenantAdminError.notCreated(initialised.head.status.code) }
+    try await db.waitForReplica()
+    return "Basic " + Data("owner@\(spec.domain.rawValue):\(password)".utf8).base64EncodedString()
+}
+
+public enum TenantAdminError: Error { case notCreated(UInt) }

@@ -74,7 +74,7 @@ extension ReadRoutingTests {
             let slug = "wal-\(Int.random(in: 0..<1_000_000))"
             try await withRunningOrigin { originA in
                 try await withRunningOrigin { originB in
-                    let login = try await Self.tenantAdminLogin(spec, db: db, port: originA)
+                    let login = try await tenantAdminLogin(spec, db: db, originPort: originA)
                     let captured = CapturedCookie()
                     try await Self.withReplicaPaused {
                         let created = try await PlainHTTP.send(
@@ -106,20 +106,6 @@ extension ReadRoutingTests {
                 }
             }
         }
-    }
-
-    /// Gives `spec` an admin through the platform API on `port`, waits until the replica has it, and returns
-    /// the `Authorization` value.
-    static func tenantAdminLogin(_ spec: Seeder.TenantSpec, db: TestDatabase, port: Int) async throws -> String {
-        let password = "a long enough password"
-        let initialised = try await PlainHTTP.send(
-            .POST, "/admin/tenants/\(spec.id.rawValue)/init", host: "origin.internal", port: port,
-            headers: [("authorization", "Bearer test-admin-token")],
-            body: #"{"email":"owner@\#(spec.domain.rawValue)","password":"\#(password)"}"#
-        )
-        #expect(initialised.head.status == .created)
-        try await db.waitForReplica()
-        return "Basic " + Data("owner@\(spec.domain.rawValue):\(password)".utf8).base64EncodedString()
     }
 }
 
