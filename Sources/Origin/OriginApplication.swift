@@ -11,7 +11,8 @@ import Shared
 /// Builds the origin: database clients and replica monitor (as services), Redis cache and events, tenant
 /// resolution, routes, and the admin listener.
 public enum OriginApplication {
-    /// Builds a runnable origin application.
+    /// Builds a runnable origin application; ``OriginAssembly`` wraps it in the service group the `origin`
+    /// executable and the tests run.
     /// - Parameters:
     ///   - configuration: listeners, databases, Redis, tokens.
     ///   - logger: the origin's logger.
@@ -20,7 +21,7 @@ public enum OriginApplication {
     ///   - cache: the origin cache; by default Redis from the configuration.
     ///   - events: the event publisher; by default Redis pub/sub.
     ///   - onServerRunning: called with the bound channel once the listener is up (tests read the port here).
-    public static func build(
+    static func build(
         configuration: OriginConfiguration,
         logger: Logger,
         metrics: PrometheusCollectorRegistry? = nil,
