@@ -61,7 +61,6 @@ extension EdgeHTTPHandler {
             return
         }
         if chunked { head.headers.add(name: "transfer-encoding", value: "chunked") }
-        let keepAlive = !finish.closesConnection
         if rawHTTP1 {
             Self.apply(finish, to: &head)
             var bytes = context.channel.allocator.buffer(capacity: 512)
@@ -72,7 +71,11 @@ extension EdgeHTTPHandler {
         }
         context.flush()
         connection.streamingStarted()
+        relayBody(context: context, stream: stream, chunked: chunked, closeAfter: finish.closesConnection, tenant: tenant, uri: request.uri)
+    }
 
+    /// The body as it arrives, with backpressure; the end finishes the response, a break cuts the connection.
+    private func relayBody(context: ChannelHandlerContext, stream: UpstreamBodyStream, chunked: Bool, closeAfter: Bool, tenant: TenantID, uri: String) {
         activeStream = stream
         let window = StreamWindowState()
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -109,14 +112,14 @@ extension EdgeHTTPHandler {
                 } else {
                     context.writeAndFlush(handler.wrapOutboundOut(.end(nil)), promise: done)
                 }
-                handler.completed(context: context, done: done.futureResult, close: !keepAlive)
+                handler.completed(context: context, done: done.futureResult, close: closeAfter)
             case .failed(let error):
                 // Part of the response is already out: the only honest signal left is to cut the connection
                 // (HTTP/1) or reset the stream (HTTP/2), so the client sees a truncated response.
                 handler.activeStream = nil
                 handler.runtime.logger.warning(
                     "origin response broke off while streaming",
-                    metadata: ["tenant": "\(tenant)", "uri": "\(request.uri)", "error": "\(error)"]
+                    metadata: ["tenant": "\(tenant)", "uri": "\(uri)", "error": "\(error)"]
                 )
                 handler.connection.closed()
                 context.close(promise: nil)

@@ -75,46 +75,24 @@ extension EdgeRuntime {
         key: CacheKey?,
         stale: CacheStore<CachedResponse>.Hit?
     ) -> Admitted {
-        var head = response.head
-        head.version = request.version
-        HeaderHygiene.removeHopByHop(&head.headers)
-        var body = response.body
-        var revalidated = false
-        if key != nil, head.status == .notModified, let stale {
-            // RFC 9111 §4.3.4: the 304's fields replace the stored ones; the stored body stays.
-            var merged = stale.payload.head
-            for (name, value) in head.headers where name.lowercased() != "content-length" {
-                merged.headers.replaceOrAdd(name: name, value: value)
-            }
-            head = merged
-            body = stale.payload.body
-            revalidated = true
-        }
         let settings = registry.snapshot.settings(for: tenant)
-        if let hsts = settings.hsts {
-            head.headers.replaceOrAdd(name: "strict-transport-security", value: hsts.headerValue)
-        }
-        if key != nil, settings.storeSetCookie {
-            // The tenant lets such responses be shared: the cookie itself never is.
-            head.headers.remove(name: "set-cookie")
-        }
-        let headers = head.headers
-        for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
+        let taken = takeIn(response, request: request, settings: settings, cacheable: key != nil, stale: stale)
         // A stored answer gets fields and body in one exactly sized buffer: the body may be a slice of a
         // larger receive buffer (or grown by doubling), and the cache's memory stays close to what it
         // accounts for.
-        let answer = CachedResponse(head: head, body: body, bodyOmitted: key == nil && request.method == .HEAD, compact: key != nil)
+        let answer = CachedResponse(head: taken.head, body: taken.body, bodyOmitted: key == nil && request.method == .HEAD, compact: key != nil)
+        let fields = taken.fieldsAsSent
         let facts = ResponseAdmission.Response(
-            status: Int(head.status.code),
+            status: Int(taken.head.status.code),
             stampedTenant: response.head.headers.first(name: StorefrontHeader.tenant),
-            cacheControl: CacheControl(fieldValues: headers["cache-control"]),
-            ageSeconds: max(0, Int(headers.first(name: "age") ?? "") ?? 0),
-            hasSetCookie: headers.contains(name: "set-cookie"),
-            vary: headers["vary"],
-            date: headers.first(name: "date"),
-            expires: headers.first(name: "expires"),
-            lastModified: headers.first(name: "last-modified"),
-            hasValidator: headers.contains(name: "etag") || headers.contains(name: "last-modified"),
+            cacheControl: CacheControl(fieldValues: fields["cache-control"]),
+            ageSeconds: max(0, Int(fields.first(name: "age") ?? "") ?? 0),
+            hasSetCookie: fields.contains(name: "set-cookie"),
+            vary: fields["vary"],
+            date: fields.first(name: "date"),
+            expires: fields.first(name: "expires"),
+            lastModified: fields.first(name: "last-modified"),
+            hasValidator: fields.contains(name: "etag") || fields.contains(name: "last-modified"),
             cost: answer.cost
         )
         let decision = ResponseAdmission.decide(
@@ -125,16 +103,15 @@ extension EdgeRuntime {
             limits: admissionLimits,
             nowWallSeconds: clock.wallSeconds
         )
-        let admitted = Admitted(decision: decision, answer: answer, age: facts.ageSeconds, revalidated: revalidated, varies: !facts.vary.isEmpty)
         switch decision {
         case .refuse(let stamped):
             recordForeignTenant(stamped, request: request, tenant: tenant)
         case .serveOnly:
-            if revalidated, let key { cache.remove(key) }
+            if taken.revalidated, let key { cache.remove(key) }
         case .store(let storage):
             guard let key else { break }
             // Variants of one URL are stored side by side, each under its own key, all tagged with the URL.
-            let storeKey = revalidated ? key : varyIndex.record(key, vary: facts.vary) { request.headers[$0] }
+            let storeKey = taken.revalidated ? key : varyIndex.record(key, vary: facts.vary) { request.headers[$0] }
             cache.store(
                 storeKey,
                 payload: answer,
@@ -142,14 +119,57 @@ extension EdgeRuntime {
                 now: now(),
                 ttlSeconds: storage.ttlSeconds,
                 initialAge: facts.ageSeconds,
-                tags: SurrogateKey.parse(headers.first(name: StorefrontHeader.surrogateKey) ?? "", for: tenant)
-                    + [.url(tenant, request.uri)],
+                tags: SurrogateKey.parse(fields.first(name: StorefrontHeader.surrogateKey) ?? "", for: tenant) + [.url(tenant, request.uri)],
                 staleWhileRevalidate: storage.staleWhileRevalidate,
                 staleIfError: storage.staleIfError,
                 keepForRevalidation: storage.keepForRevalidationSeconds
             )
         }
-        return admitted
+        return Admitted(decision: decision, answer: answer, age: facts.ageSeconds, revalidated: taken.revalidated, varies: !facts.vary.isEmpty)
+    }
+
+    /// An origin response as the edge keeps and serves it.
+    private struct TakenIn {
+        /// Cleaned: no hop-by-hop or internal fields, the tenant's HSTS, no cookie on a shared copy.
+        var head: HTTPResponseHead
+        var body: ByteBuffer
+        /// The fields before the internal ones were removed (the admission decision reads them).
+        var fieldsAsSent: HTTPHeaders
+        /// A 304 refreshed the stored copy (RFC 9111 §4.3.4): its fields over the stored ones, the stored body.
+        var revalidated: Bool
+    }
+
+    private func takeIn(
+        _ response: HTTPClientResponse,
+        request: HTTPRequestHead,
+        settings: TenantEdgeSettings,
+        cacheable: Bool,
+        stale: CacheStore<CachedResponse>.Hit?
+    ) -> TakenIn {
+        var head = response.head
+        head.version = request.version
+        HeaderHygiene.removeHopByHop(&head.headers)
+        var body = response.body
+        var revalidated = false
+        if cacheable, head.status == .notModified, let stale {
+            var merged = stale.payload.head
+            for (name, value) in head.headers where name.lowercased() != "content-length" {
+                merged.headers.replaceOrAdd(name: name, value: value)
+            }
+            head = merged
+            body = stale.payload.body
+            revalidated = true
+        }
+        if let hsts = settings.hsts {
+            head.headers.replaceOrAdd(name: "strict-transport-security", value: hsts.headerValue)
+        }
+        if cacheable, settings.storeSetCookie {
+            // The tenant lets such responses be shared: the cookie itself never is.
+            head.headers.remove(name: "set-cookie")
+        }
+        let fieldsAsSent = head.headers
+        for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
+        return TakenIn(head: head, body: body, fieldsAsSent: fieldsAsSent, revalidated: revalidated)
     }
 
     var admissionLimits: ResponseAdmission.Limits {

@@ -101,6 +101,25 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
             keepAlive: true,
             lastOnConnection: false
         )
+        runtime.statistics.record(.hit, tenant: tenant, now: started)
+        runtime.recordAnswer(
+            tenant: tenant.rawValue,
+            host: authority[0],
+            method: method,
+            path: route.target,
+            status: finish.status,
+            cache: CacheStatistics.Outcome.hit.rawValue,
+            started: started,
+            bytes: finish.sendsBody ? response.bodyLength : 0,
+            on: context.eventLoop
+        )
+        write(response, age: age, finish: finish, streamID: streamID, context: context)
+        return true
+    }
+
+    /// The hit as one HEADERS frame (the stored fields, lowercased, plus `Age`, `X-Cache` and
+    /// `Content-Length`) and the stored body buffers as DATA frames, flushed at the end of the read.
+    private func write(_ response: CachedResponse, age: Int, finish: ResponseFinalizer.Finish, streamID: HTTP2StreamID, context: ChannelHandlerContext) {
         let sendBody = finish.sendsBody
         var fields = HPACKHeaders()
         fields.reserveCapacity(8)
@@ -116,19 +135,6 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         fields.add(name: "age", value: String(age))
         fields.add(name: StorefrontHeader.cacheStatus, value: CacheStatistics.Outcome.hit.header)
         if case .exact(let length) = finish.length { fields.add(name: "content-length", value: String(length)) }
-
-        runtime.statistics.record(.hit, tenant: tenant, now: started)
-        runtime.recordAnswer(
-            tenant: tenant.rawValue,
-            host: authority[0],
-            method: method,
-            path: route.target,
-            status: finish.status,
-            cache: CacheStatistics.Outcome.hit.rawValue,
-            started: started,
-            bytes: sendBody ? response.bodyLength : 0,
-            on: context.eventLoop
-        )
         // Before the writes: the stream may close while they are processed.
         answered.insert(streamID)
         context.write(wrapOutboundOut(HTTP2Frame(streamID: streamID, payload: .headers(.init(headers: fields, endStream: !sendBody)))), promise: nil)
@@ -144,6 +150,5 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
             }
         }
         needsFlush = true
-        return true
     }
 }
