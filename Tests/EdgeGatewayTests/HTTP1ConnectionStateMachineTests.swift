@@ -194,3 +194,24 @@ import Testing
         }
     }
 }
+
+extension HTTP1ConnectionStateMachineTests {
+    /// A connection accepted after the drain began answers one request (its last) instead of dropping it.
+    @Test func acceptedWhileDrainingAnswersOneRequest() {
+        var connection = HTTP1ConnectionStateMachine(maximumBodySize: 10, pipelining: true)
+        connection.acceptedWhileDraining()
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/a")
+        guard case .startRequest = connection.partRead(.head(head)) else {
+            Issue.record("the request after a drain began was dropped")
+            return
+        }
+        let read = connection.partRead(.end(nil))
+        guard case .process = read else {
+            Issue.record("the request was not processed")
+            return
+        }
+        #expect(connection.lastOnConnection)
+        let completion = connection.responseCompleted(closeAfter: false)
+        #expect(completion == .close)
+    }
+}

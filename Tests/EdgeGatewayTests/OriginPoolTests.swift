@@ -92,6 +92,8 @@ import TestSupport
                 pool: edge.server.originPool,
                 client: edge.server.originClient,
                 eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
+                // Generous: on a loaded CI machine a 1 s probe of the healthy origin can time out too.
+                timeout: .seconds(10),
                 logger: TestEnvironment.logger
             )
             await probes.probeAll()

@@ -62,7 +62,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         // Set up after a drain began: answer at most one request (with Connection: close), and close if the
         // client sends none within a second.
         guard rawHTTP1, QuiesceFlag.isSet(on: context.pipeline) else { return }
-        _ = connection.quiesced()
+        connection.acceptedWhileDraining()
         context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [weak self] in
             guard let self, self.connection.isIdle else { return }
             self.connection.closed()

@@ -190,6 +190,12 @@ struct HTTP1ConnectionStateMachine {
         return true
     }
 
+    /// The connection was accepted after a drain began: it may still answer one request (its last), so a
+    /// client that raced the drain is answered rather than cut off.
+    mutating func acceptedWhileDraining() {
+        draining = true
+    }
+
     /// The relayed response broke off, or the connection is going away: nothing more is answered.
     mutating func closed() {
         state = .closing
