@@ -1,8 +1,8 @@
-import UpstreamHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import UpstreamHTTP
 
 /// One page of a tenant's catalogue as `GET /api/products?page=&perPage=` answers it (the fields the load
 /// tool reads).

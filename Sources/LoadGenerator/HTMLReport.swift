@@ -8,7 +8,9 @@ extension LoadReport {
         func percent(_ value: Double?) -> String { value.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
         func ms(_ value: Double) -> String { String(format: "%.2f ms", value) }
         func row(_ name: String, _ figures: Figures) -> String {
-            let errors = figures.errors.isEmpty ? "0" : figures.errors.sorted { $0.key < $1.key }.map { "\(escape($0.key)): \($0.value)" }.joined(separator: "<br>")
+            let errors =
+                figures.errors.isEmpty
+                ? "0" : figures.errors.sorted { $0.key < $1.key }.map { "\(escape($0.key)): \($0.value)" }.joined(separator: "<br>")
             return "<tr><td>\(escape(name))</td><td>\(figures.requests)</td><td>\(String(format: "%.0f", figures.requestsPerSecond))</td>"
                 + "<td>\(percent(figures.hitRatio))</td><td>\(percent(figures.edgeReportedHitRatio))</td><td>\(percent(figures.originObservedHitRatio))</td>"
                 + "<td>\(figures.hits) / \(figures.misses) / \(figures.passes)</td>"
@@ -67,7 +69,8 @@ extension LoadReport {
         let share = errorBudget.share.map { String(format: "%.2f%%", $0 * 100) } ?? "–"
         let kinds = overall.errors.sorted { $0.value > $1.value }.map { "\(escape($0.key)): \($0.value)" }.joined(separator: ", ")
         let verdict = errorBudget.exceeded ? "FAILED: above" : "within"
-        return "<p class=\"errors \(errorBudget.exceeded ? "failed" : "passed")\"><b>Errors: \(overall.errorCount) of \(overall.requests) requests (\(share))</b>"
+        return
+            "<p class=\"errors \(errorBudget.exceeded ? "failed" : "passed")\"><b>Errors: \(overall.errorCount) of \(overall.requests) requests (\(share))</b>"
             + "\(kinds.isEmpty ? "" : " — \(kinds)"); \(verdict) the allowed \(String(format: "%.2f%%", errorBudget.maximumShare * 100))."
             + "\(updateErrors > 0 ? " \(updateErrors) product updates failed." : "")</p>"
     }
@@ -83,7 +86,10 @@ extension LoadReport {
         var path = ""
         var pen = false
         for (index, value) in values.enumerated() {
-            guard let value else { pen = false; continue }
+            guard let value else {
+                pen = false
+                continue
+            }
             let x = left + Double(index) * step
             let y = (height - bottom) - (value / maximum) * (height - bottom - 10)
             path += String(format: "%@%.1f,%.1f ", pen ? "L" : "M", x, y)
@@ -93,7 +99,12 @@ extension LoadReport {
         for fraction in [0.0, 0.25, 0.5, 0.75, 1.0] {
             let y = (height - bottom) - fraction * (height - bottom - 10)
             grid += String(format: "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>", left, width - 10, y, y)
-            grid += String(format: "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%@</text>", left - 4, y + 3, String(format: "%.4g", maximum * fraction))
+            grid += String(
+                format: "<text x=\"%.0f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%@</text>",
+                left - 4,
+                y + 3,
+                String(format: "%.4g", maximum * fraction)
+            )
         }
         let seconds = values.count
         return """

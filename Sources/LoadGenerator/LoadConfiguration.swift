@@ -1,6 +1,6 @@
-import UpstreamHTTP
 import NIOCore
 import NIOSSL
+import UpstreamHTTP
 
 /// A storefront the load tool drives.
 public struct LoadTenant: Codable, Sendable, Hashable {

@@ -1,8 +1,8 @@
-import UpstreamHTTP
 import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import UpstreamHTTP
 
 /// Drives the edge with the storefront workload and collects what it saw.
 public final class LoadRunner: Sendable {

@@ -1,6 +1,6 @@
-import UpstreamHTTP
 import NIOCore
 import NIOHTTP1
+import UpstreamHTTP
 
 /// Reads the edge's and the origins' `/metrics` (plain HTTP on their admin listeners).
 struct MetricsScraper: Sendable {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seedable generator (SplitMix64): the same seed gives the same request sequence.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
@@ -53,5 +55,3 @@ public struct ZipfSampler: Sendable {
         return low + 1
     }
 }
-
-import Foundation

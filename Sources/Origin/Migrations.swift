@@ -91,17 +91,18 @@ public enum Migrations {
                 END $$
                 """,
                 "GRANT SELECT ON tenants, storefronts TO storefront_app",
-            ] + ["products", "orders", "order_lines"].flatMap { table in
-                [
-                    "ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY",
-                    """
-                    CREATE POLICY tenant_isolation ON \(table)
-                        USING (tenant_id = current_setting('app.tenant_id', true))
-                        WITH CHECK (tenant_id = current_setting('app.tenant_id', true))
-                    """,
-                    "GRANT SELECT, INSERT, UPDATE, DELETE ON \(table) TO storefront_app",
-                ]
-            }
+            ]
+                + ["products", "orders", "order_lines"].flatMap { table in
+                    [
+                        "ALTER TABLE \(table) ENABLE ROW LEVEL SECURITY",
+                        """
+                        CREATE POLICY tenant_isolation ON \(table)
+                            USING (tenant_id = current_setting('app.tenant_id', true))
+                            WITH CHECK (tenant_id = current_setting('app.tenant_id', true))
+                        """,
+                        "GRANT SELECT, INSERT, UPDATE, DELETE ON \(table) TO storefront_app",
+                    ]
+                }
         ),
         Migration(
             version: 3,

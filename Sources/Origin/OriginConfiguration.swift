@@ -13,7 +13,13 @@ public struct OriginConfiguration: Sendable {
         public var database: String
         public var maximumConnections = 16
 
-        public init(host: String = "127.0.0.1", port: Int, username: String = "storefront_app", password: String? = nil, database: String = "storefront") {
+        public init(
+            host: String = "127.0.0.1",
+            port: Int,
+            username: String = "storefront_app",
+            password: String? = nil,
+            database: String = "storefront"
+        ) {
             self.host = host
             self.port = port
             self.username = username

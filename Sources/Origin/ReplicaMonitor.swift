@@ -99,12 +99,17 @@ public final class ReplicaMonitor: Service, Sendable {
             if lagBytes > 0 {
                 // The oldest sample the replica has not reached yet: it has been behind since then.
                 if let firstAhead = state.samples.first(where: { $0.lsn > replicaLSN }) {
-                    lagSeconds = Double((now - firstAhead.at).components.seconds)
+                    lagSeconds =
+                        Double((now - firstAhead.at).components.seconds)
                         + Double((now - firstAhead.at).components.attoseconds) / 1e18
                 }
             }
             state.status = Status(
-                replicaUp: true, lagBytes: lagBytes, lagSeconds: lagSeconds, replayed: WALPosition(offset: replicaLSN))
+                replicaUp: true,
+                lagBytes: lagBytes,
+                lagSeconds: lagSeconds,
+                replayed: WALPosition(offset: replicaLSN)
+            )
             return state.status
         }
         upGauge.record(status.replicaUp ? 1 : 0)

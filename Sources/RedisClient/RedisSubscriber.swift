@@ -39,15 +39,15 @@ public final class RedisSubscriber: Sendable {
         let channel: Channel
         do {
             channel = try await ClientBootstrap(group: group)
-            .connectTimeout(connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        SubscriberHandler(expected: channels.count, confirmed: confirmed, continuation: continuation)
-                    )
+                .connectTimeout(connectTimeout)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            SubscriberHandler(expected: channels.count, confirmed: confirmed, continuation: continuation)
+                        )
+                    }
                 }
-            }
-            .connect(host: host, port: port).get()
+                .connect(host: host, port: port).get()
         } catch {
             confirmed.fail(error)
             throw error

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Events the origin publishes and every edge (and origin) subscribes to, on Redis pub/sub.
 public enum StorefrontEvents {
     /// Something about the set of storefronts changed (a tenant or domain was added or changed).

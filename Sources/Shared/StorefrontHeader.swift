@@ -82,7 +82,11 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         hsts = try container.decodeIfPresent(HSTSPolicy.self, forKey: .hsts)
         plainHTTP = try container.decodeIfPresent(Bool.self, forKey: .plainHTTP) ?? false
         guard budgetShare > 0, budgetShare <= 1000, cookieAllowList.count <= 50 else {
-            throw DecodingError.dataCorruptedError(forKey: .budgetShare, in: container, debugDescription: "budgetShare must be in (0, 1000], at most 50 cookies")
+            throw DecodingError.dataCorruptedError(
+                forKey: .budgetShare,
+                in: container,
+                debugDescription: "budgetShare must be in (0, 1000], at most 50 cookies"
+            )
         }
     }
 }

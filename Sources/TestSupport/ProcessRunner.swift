@@ -41,7 +41,13 @@ public enum ProcessRunner {
                 let standardOutput = output.fileHandleForReading.readDataToEndOfFile()
                 group.wait()
                 process.waitUntilExit()
-                continuation.resume(returning: Output(status: process.terminationStatus, standardOutput: standardOutput, standardError: standardError.withLockedValue { $0 }))
+                continuation.resume(
+                    returning: Output(
+                        status: process.terminationStatus,
+                        standardOutput: standardOutput,
+                        standardError: standardError.withLockedValue { $0 }
+                    )
+                )
             }
         }
     }

@@ -86,7 +86,10 @@ func withRunningServiceGroup<Result: Sendable>(
 public func tenantAdminLogin(_ spec: Seeder.TenantSpec, db: TestDatabase, originPort port: Int) async throws -> String {
     let password = "a long enough password"
     let initialised = try await PlainHTTP.send(
-        .POST, "/admin/tenants/\(spec.id.rawValue)/init", host: "origin.internal", port: port,
+        .POST,
+        "/admin/tenants/\(spec.id.rawValue)/init",
+        host: "origin.internal",
+        port: port,
         headers: [("authorization", "Bearer test-admin-token")],
         body: #"{"email":"owner@\#(spec.domain.rawValue)","password":"\#(password)"}"#
     )

@@ -18,7 +18,10 @@ struct EdgeCommand: AsyncParsableCommand {
     var httpPort = Int(env("EDGE_HTTP_PORT", "8080"))!
     @Option(help: "HTTPS port clients use, for redirects; 0 means --https-port (env EDGE_PUBLIC_HTTPS_PORT).")
     var publicHTTPSPort = Int(env("EDGE_PUBLIC_HTTPS_PORT", "0"))!
-    @Option(help: "Origins: host:port,... or file:<path> (host:port lines, re-read every 2 s) or dns:<name>:<port> (every address of the name, re-resolved every 2 s) (env EDGE_ORIGINS).")
+    @Option(
+        help:
+            "Origins: host:port,... or file:<path> (host:port lines, re-read every 2 s) or dns:<name>:<port> (every address of the name, re-resolved every 2 s) (env EDGE_ORIGINS)."
+    )
     var origins = env("EDGE_ORIGINS", "127.0.0.1:8081,127.0.0.1:8082")
     @Option(help: "Tenant source: 'origin' (the origins' /internal/tenants) or a JSON file path (env EDGE_TENANTS).")
     var tenants = env("EDGE_TENANTS", "origin")

@@ -22,7 +22,10 @@ struct Seed: AsyncParsableCommand {
 
     func run() async throws {
         try await OriginMaintenance.seedDemo(
-            configuration: database.configuration(), products: products, orders: orders, logger: makeLogger()
+            configuration: database.configuration(),
+            products: products,
+            orders: orders,
+            logger: makeLogger()
         ) { spec in print("seeded \(spec.id) on \(spec.domain)") }
     }
 }

@@ -28,10 +28,26 @@ struct DatabaseOptions: ParsableArguments {
     func configuration() -> OriginConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration = OriginConfiguration()
-        configuration.primary = .init(host: primaryHost, port: primaryPort, username: pgUser, password: environment["PG_PASSWORD"], database: pgDatabase)
-        configuration.replica = .init(host: replicaHost, port: replicaPort, username: pgUser, password: environment["PG_PASSWORD"], database: pgDatabase)
+        configuration.primary = .init(
+            host: primaryHost,
+            port: primaryPort,
+            username: pgUser,
+            password: environment["PG_PASSWORD"],
+            database: pgDatabase
+        )
+        configuration.replica = .init(
+            host: replicaHost,
+            port: replicaPort,
+            username: pgUser,
+            password: environment["PG_PASSWORD"],
+            database: pgDatabase
+        )
         configuration.schemaOwner = .init(
-            host: primaryHost, port: primaryPort, username: pgAdminUser, password: environment["PG_ADMIN_PASSWORD"], database: pgDatabase
+            host: primaryHost,
+            port: primaryPort,
+            username: pgAdminUser,
+            password: environment["PG_ADMIN_PASSWORD"],
+            database: pgDatabase
         )
         return configuration
     }

@@ -1,16 +1,17 @@
 import ArgumentParser
-import UpstreamHTTP
 import Foundation
 import LoadGenerator
 import NIOCore
 import NIOPosix
+import UpstreamHTTP
 
 /// Drives the real stack with a storefront workload and reports the hit rate and latency users see.
 @main
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storefront-load",
-        abstract: "Storefront workload against the edge: Zipf product popularity over several tenants, uncacheable cart requests, product updates with purges; live progress, then a JSON and HTML report.",
+        abstract:
+            "Storefront workload against the edge: Zipf product popularity over several tenants, uncacheable cart requests, product updates with purges; live progress, then a JSON and HTML report.",
         discussion: "Exits with status 2 when the share of failed requests is above --max-error-rate (after writing the report)."
     )
 
@@ -31,11 +32,16 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Seconds to run.") var seconds = 30
     @Option(help: "Seconds of warm-up left out of the steady-state hit ratio.") var warmUp = 10
     @Option(help: "Random seed (same seed, same request sequence per connection).") var seed: UInt64 = 42
-    @Option(help: "Largest share of failed requests (status ≥ 400, timeouts, connection failures) that passes, e.g. 0.01 = 1%; above it the exit status is 2.")
+    @Option(
+        help:
+            "Largest share of failed requests (status ≥ 400, timeouts, connection failures) that passes, e.g. 0.01 = 1%; above it the exit status is 2."
+    )
     var maxErrorRate = 0.01
     @Option(help: "Where report.json and report.html go.") var out = ".state/load-report"
-    @Option(help: "Platform admin token (to create the tenant admin used for updates).") var adminToken = ProcessInfo.processInfo.environment["ADMIN_TOKEN"] ?? "dev-admin-token"
-    @Option(help: "Internal API token (to list the tenants).") var internalToken = ProcessInfo.processInfo.environment["INTERNAL_TOKEN"] ?? "dev-internal-token"
+    @Option(help: "Platform admin token (to create the tenant admin used for updates).") var adminToken =
+        ProcessInfo.processInfo.environment["ADMIN_TOKEN"] ?? "dev-admin-token"
+    @Option(help: "Internal API token (to list the tenants).") var internalToken =
+        ProcessInfo.processInfo.environment["INTERNAL_TOKEN"] ?? "dev-internal-token"
 
     func validate() throws {
         guard (0...1).contains(maxErrorRate) else { throw ValidationError("--max-error-rate is a share from 0 to 1 (0.01 = 1%)") }

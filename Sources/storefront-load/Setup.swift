@@ -1,11 +1,11 @@
 import ArgumentParser
-import UpstreamHTTP
 import Foundation
 import LoadGenerator
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Shared
+import UpstreamHTTP
 
 /// What the command asks the origins directly before a run: the tenant list and a tenant admin for updates.
 struct Setup {

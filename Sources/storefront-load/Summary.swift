@@ -1,10 +1,11 @@
+import Foundation
+import LoadGenerator
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import LoadGenerator
 
 /// What the command prints: the plan and the live progress on stderr, the summary on stdout. Errors come
 /// first and last in the summary, and in red on a terminal.
@@ -52,7 +53,12 @@ enum Summary {
         Swift.print(
             String(
                 format: "latency p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, p99.9 %.2f ms; product updates %d (%d failed)",
-                overall.latency.p50, overall.latency.p95, overall.latency.p99, overall.latency.p999, report.updates, report.updateErrors
+                overall.latency.p50,
+                overall.latency.p95,
+                overall.latency.p99,
+                overall.latency.p999,
+                report.updates,
+                report.updateErrors
             )
         )
         if let pages = report.originProductRequests {
@@ -87,7 +93,8 @@ enum Summary {
             budget.exceeded
             ? "above the allowed \(allowed): the run FAILED (exit status 2) and its figures describe errors, not the cache"
             : "within the allowed \(allowed)"
-        let line = "ERRORS: \(overall.errorCount) of \(overall.requests) requests (\(percent(budget.share, digits: 2))) — \(kinds.isEmpty ? "no requests" : kinds); \(verdict)"
+        let line =
+            "ERRORS: \(overall.errorCount) of \(overall.requests) requests (\(percent(budget.share, digits: 2))) — \(kinds.isEmpty ? "no requests" : kinds); \(verdict)"
         return budget.exceeded ? highlighted(line, standardError: false) : line
     }
 

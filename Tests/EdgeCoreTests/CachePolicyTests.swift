@@ -1,5 +1,5 @@
-import Foundation
 import EdgeCore
+import Foundation
 import Shared
 import Testing
 
@@ -98,17 +98,32 @@ import Testing
     /// Expires gives freshness only without max-age/s-maxage; an expired or invalid Expires stores nothing.
     @Test func expiresFreshness() {
         let none = CacheControl(fieldValues: [])
-        #expect(CachePolicy.classify(status: 200, cacheControl: none, ageSeconds: 0, hasSetCookie: false, hasVary: false, expires: 120) == .store(ttlSeconds: 120))
-        #expect(CachePolicy.classify(status: 200, cacheControl: none, ageSeconds: 0, hasSetCookie: false, hasVary: false, expires: 0) == .uncacheable(reason: "already stale"))
+        #expect(
+            CachePolicy.classify(status: 200, cacheControl: none, ageSeconds: 0, hasSetCookie: false, hasVary: false, expires: 120)
+                == .store(ttlSeconds: 120)
+        )
+        #expect(
+            CachePolicy.classify(status: 200, cacheControl: none, ageSeconds: 0, hasSetCookie: false, hasVary: false, expires: 0)
+                == .uncacheable(reason: "already stale")
+        )
         let maxAge = CacheControl(fieldValues: ["max-age=10"])
-        #expect(CachePolicy.classify(status: 200, cacheControl: maxAge, ageSeconds: 0, hasSetCookie: false, hasVary: false, expires: 600) == .store(ttlSeconds: 10))
+        #expect(
+            CachePolicy.classify(status: 200, cacheControl: maxAge, ageSeconds: 0, hasSetCookie: false, hasVary: false, expires: 600)
+                == .store(ttlSeconds: 10)
+        )
     }
 
     /// no-cache is stored only with a validator, fresh for zero seconds (revalidated before every use).
     @Test func noCacheNeedsValidator() {
         let noCache = CacheControl(fieldValues: ["no-cache, max-age=60"])
-        #expect(CachePolicy.classify(status: 200, cacheControl: noCache, ageSeconds: 0, hasSetCookie: false, hasVary: false, hasValidator: true) == .store(ttlSeconds: 0))
-        #expect(CachePolicy.classify(status: 200, cacheControl: noCache, ageSeconds: 0, hasSetCookie: false, hasVary: false) == .uncacheable(reason: "no-cache"))
+        #expect(
+            CachePolicy.classify(status: 200, cacheControl: noCache, ageSeconds: 0, hasSetCookie: false, hasVary: false, hasValidator: true)
+                == .store(ttlSeconds: 0)
+        )
+        #expect(
+            CachePolicy.classify(status: 200, cacheControl: noCache, ageSeconds: 0, hasSetCookie: false, hasVary: false)
+                == .uncacheable(reason: "no-cache")
+        )
     }
 }
 
@@ -134,7 +149,11 @@ import Testing
     @Test func noneWithoutTenantSetting() {
         #expect(CachePolicy.heuristicLifetime(nil, lastModifiedAge: 10_000) == nil)
         let decision = CachePolicy.classify(
-            status: 200, cacheControl: CacheControl(fieldValues: []), ageSeconds: 0, hasSetCookie: false, hasVary: false,
+            status: 200,
+            cacheControl: CacheControl(fieldValues: []),
+            ageSeconds: 0,
+            hasSetCookie: false,
+            hasVary: false,
             heuristicLifetime: CachePolicy.heuristicLifetime(nil, lastModifiedAge: 10_000)
         )
         #expect(decision == .uncacheable(reason: "no explicit freshness"))
@@ -151,13 +170,22 @@ import Testing
 
     @Test func explicitFreshnessWins() {
         let decision = CachePolicy.classify(
-            status: 200, cacheControl: CacheControl(fieldValues: ["max-age=5"]), ageSeconds: 0, hasSetCookie: false, hasVary: false,
+            status: 200,
+            cacheControl: CacheControl(fieldValues: ["max-age=5"]),
+            ageSeconds: 0,
+            hasSetCookie: false,
+            hasVary: false,
             heuristicLifetime: 600
         )
         #expect(decision == .store(ttlSeconds: 5))
         let expired = CachePolicy.classify(
-            status: 200, cacheControl: CacheControl(fieldValues: []), ageSeconds: 0, hasSetCookie: false, hasVary: false,
-            expires: 0, heuristicLifetime: 600
+            status: 200,
+            cacheControl: CacheControl(fieldValues: []),
+            ageSeconds: 0,
+            hasSetCookie: false,
+            hasVary: false,
+            expires: 0,
+            heuristicLifetime: 600
         )
         #expect(expired == .uncacheable(reason: "already stale"))
     }
@@ -165,13 +193,21 @@ import Testing
     @Test func heuristicStoresOnlyWhatMayBeStored() {
         for (cacheControl, setCookie) in [(["private"], false), (["no-store"], false), ([], true)] {
             let decision = CachePolicy.classify(
-                status: 200, cacheControl: CacheControl(fieldValues: cacheControl), ageSeconds: 0, hasSetCookie: setCookie,
-                hasVary: false, heuristicLifetime: 600
+                status: 200,
+                cacheControl: CacheControl(fieldValues: cacheControl),
+                ageSeconds: 0,
+                hasSetCookie: setCookie,
+                hasVary: false,
+                heuristicLifetime: 600
             )
             #expect(decision != .store(ttlSeconds: 600))
         }
         let stored = CachePolicy.classify(
-            status: 200, cacheControl: CacheControl(fieldValues: []), ageSeconds: 20, hasSetCookie: false, hasVary: false,
+            status: 200,
+            cacheControl: CacheControl(fieldValues: []),
+            ageSeconds: 20,
+            hasSetCookie: false,
+            hasVary: false,
             heuristicLifetime: 600
         )
         #expect(stored == .store(ttlSeconds: 580))

@@ -185,10 +185,22 @@ import Testing
     @Test func staleWindows() {
         let store = CacheStore<String>(byteBudget: 100)
         store.store(key, payload: "x", size: 1, now: 0, ttlSeconds: 10, staleWhileRevalidate: 5, staleIfError: 20)
-        guard case .fresh = store.lookup(key, now: 9 * second) else { Issue.record("fresh expected"); return }
-        guard case .stale(_, true, true) = store.lookup(key, now: 12 * second) else { Issue.record("revalidatable stale expected"); return }
-        guard case .stale(_, false, true) = store.lookup(key, now: 20 * second) else { Issue.record("error-only stale expected"); return }
-        guard case .miss = store.lookup(key, now: 31 * second) else { Issue.record("miss expected"); return }
+        guard case .fresh = store.lookup(key, now: 9 * second) else {
+            Issue.record("fresh expected")
+            return
+        }
+        guard case .stale(_, true, true) = store.lookup(key, now: 12 * second) else {
+            Issue.record("revalidatable stale expected")
+            return
+        }
+        guard case .stale(_, false, true) = store.lookup(key, now: 20 * second) else {
+            Issue.record("error-only stale expected")
+            return
+        }
+        guard case .miss = store.lookup(key, now: 31 * second) else {
+            Issue.record("miss expected")
+            return
+        }
         #expect(store.usage.objects == 0)
     }
 
@@ -196,7 +208,10 @@ import Testing
     @Test func keptForRevalidation() {
         let store = CacheStore<String>(byteBudget: 100)
         store.store(key, payload: "x", size: 1, now: 0, ttlSeconds: 1, keepForRevalidation: 60)
-        guard case .stale(_, false, false) = store.lookup(key, now: 30 * second) else { Issue.record("stale expected"); return }
+        guard case .stale(_, false, false) = store.lookup(key, now: 30 * second) else {
+            Issue.record("stale expected")
+            return
+        }
     }
 
     @Test func parsesStaleDirectives() {
@@ -233,8 +248,14 @@ import Testing
         let store = CacheStore<String>(byteBudget: 100)
         store.store(key, payload: "x", size: 1, now: 0, ttlSeconds: 300, staleWhileRevalidate: 30, staleIfError: 60)
         #expect(store.purge(tenant: key.tenant, tags: [SurrogateKey.tenant(key.tenant).rawValue], soft: true, now: 10 * second) == 1)
-        guard case .stale(_, true, true) = store.lookup(key, now: 11 * second) else { Issue.record("stale expected"); return }
-        guard case .stale(_, false, true) = store.lookup(key, now: 50 * second) else { Issue.record("error-only expected"); return }
+        guard case .stale(_, true, true) = store.lookup(key, now: 11 * second) else {
+            Issue.record("stale expected")
+            return
+        }
+        guard case .stale(_, false, true) = store.lookup(key, now: 50 * second) else {
+            Issue.record("error-only expected")
+            return
+        }
         #expect(store.usage.objects == 1)
         // A hard purge removes.
         #expect(store.purge(tenant: key.tenant, tags: [SurrogateKey.tenant(key.tenant).rawValue]) == 1)

@@ -21,11 +21,20 @@ import Testing
     }
 
     @Test func absoluteFormIsRewrittenOrRefused() {
-        #expect(RequestHygiene.check(target: "https://WWW.Shop.test:443/p?x=1", isHTTP10: false, transferEncoding: [], host: "shop.test") == .success("/p?x=1"))
+        #expect(
+            RequestHygiene.check(target: "https://WWW.Shop.test:443/p?x=1", isHTTP10: false, transferEncoding: [], host: "shop.test")
+                == .success("/p?x=1")
+        )
         #expect(RequestHygiene.check(target: "http://shop.test", isHTTP10: false, transferEncoding: [], host: "shop.test") == .success("/"))
         #expect(RequestHygiene.check(target: "http://shop.test?q", isHTTP10: false, transferEncoding: [], host: "shop.test") == .success("/?q"))
-        #expect(RequestHygiene.check(target: "https://evil.test/p", isHTTP10: false, transferEncoding: [], host: "shop.test") == .failure(.authorityMismatch))
-        #expect(RequestHygiene.check(target: "https://shop.test@evil.test/p", isHTTP10: false, transferEncoding: [], host: "shop.test") == .failure(.target))
+        #expect(
+            RequestHygiene.check(target: "https://evil.test/p", isHTTP10: false, transferEncoding: [], host: "shop.test")
+                == .failure(.authorityMismatch)
+        )
+        #expect(
+            RequestHygiene.check(target: "https://shop.test@evil.test/p", isHTTP10: false, transferEncoding: [], host: "shop.test")
+                == .failure(.target)
+        )
         #expect(RequestHygiene.check(target: "shop.test:443", isHTTP10: false, transferEncoding: [], host: "shop.test") == .failure(.target))
         #expect(RequestHygiene.check(target: "*", isHTTP10: false, transferEncoding: [], host: "shop.test") == .failure(.target))
         #expect(RequestHygiene.check(target: "https://shop.test/p", isHTTP10: false, transferEncoding: [], host: nil) == .failure(.target))

@@ -79,8 +79,14 @@ import Testing
     @Test func expiresAgainstDateOrClock() {
         let date = HTTPDate.format(now - 100)
         let expires = HTTPDate.format(now + 20)
-        #expect(decide(response(cacheControl: "public", date: date, expires: expires)) == .store(.init(ttlSeconds: 120, staleWhileRevalidate: 0, staleIfError: 0, keepForRevalidationSeconds: 0)))
-        #expect(decide(response(cacheControl: "public", expires: expires)) == .store(.init(ttlSeconds: 20, staleWhileRevalidate: 0, staleIfError: 0, keepForRevalidationSeconds: 0)))
+        #expect(
+            decide(response(cacheControl: "public", date: date, expires: expires))
+                == .store(.init(ttlSeconds: 120, staleWhileRevalidate: 0, staleIfError: 0, keepForRevalidationSeconds: 0))
+        )
+        #expect(
+            decide(response(cacheControl: "public", expires: expires))
+                == .store(.init(ttlSeconds: 20, staleWhileRevalidate: 0, staleIfError: 0, keepForRevalidationSeconds: 0))
+        )
         #expect(decide(response(cacheControl: "public", expires: "0")) == .serveOnly(.uncacheable("already stale")))
     }
 

@@ -2,8 +2,8 @@ import EdgeGateway
 import Foundation
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// One JSON line per request with tenant, host, status, cache result, origin and durations.
 @Suite struct AccessLogTests {

@@ -3,8 +3,8 @@ import EdgeGateway
 import Foundation
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct CoalescingTests {
     /// Sends `count` concurrent GETs; once all but one wait behind the first fetch, opens the origin's gate

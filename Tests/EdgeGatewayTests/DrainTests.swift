@@ -5,8 +5,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// SIGTERM drains the edge: nothing in flight fails, keep-alive connections close politely, new
 /// connections go elsewhere.
@@ -83,14 +83,23 @@ import TestSupport
                                 index += 1
                                 do {
                                     let response = try await first.client.request(
-                                        "/slow/\(worker)/\(index)", port: ports[target], serverName: first.alpineDomain
+                                        "/slow/\(worker)/\(index)",
+                                        port: ports[target],
+                                        serverName: first.alpineDomain
                                     )
-                                    if response.head.status == .ok { served[target] += 1 } else { failures.append("status \(response.head.status.code)") }
+                                    if response.head.status == .ok {
+                                        served[target] += 1
+                                    } else {
+                                        failures.append("status \(response.head.status.code)")
+                                    }
                                 } catch let error as HTTPClientError {
                                     failures.append("\(error)")
                                 } catch {
                                     // Could not connect: this edge stopped accepting; go to the other one.
-                                    guard target == 0 else { failures.append("\(error)"); continue }
+                                    guard target == 0 else {
+                                        failures.append("\(error)")
+                                        continue
+                                    }
                                     target = 1
                                 }
                             }

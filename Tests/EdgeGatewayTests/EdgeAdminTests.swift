@@ -4,8 +4,8 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The edge's authenticated purge API against a scripted origin.
 @Suite struct EdgeAdminTests {
@@ -31,7 +31,11 @@ import TestSupport
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin]) { edge in
             let admin = try await EdgeAdminServer.start(
-                host: "127.0.0.1", port: 0, token: "secret", server: edge.server, logger: Logger(label: "test")
+                host: "127.0.0.1",
+                port: 0,
+                token: "secret",
+                server: edge.server,
+                logger: Logger(label: "test")
             )
             defer { admin.close(promise: nil) }
             let port = admin.localAddress!.port!

@@ -2,8 +2,8 @@ import EdgeGateway
 import Foundation
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The edge the `edge` executable runs, built by ``EdgeAssembly`` from a configuration.
 @Suite struct EdgeAssemblyTests {
@@ -21,12 +21,21 @@ import TestSupport
             #expect(metrics.text.contains(#"storefront_edge_requests_total{tenant="alpine",cache="MISS"} 1"#))
             let purge = #"{"tenant":"alpine","url":"/a"}"#
             let denied = try await PlainHTTP.send(
-                .POST, "/purge", host: "127.0.0.1", port: edge.adminPort, headers: [("authorization", "Bearer dev-edge-admin-token")], body: purge
+                .POST,
+                "/purge",
+                host: "127.0.0.1",
+                port: edge.adminPort,
+                headers: [("authorization", "Bearer dev-edge-admin-token")],
+                body: purge
             )
             #expect(denied.head.status == .unauthorized)
             let purged = try await PlainHTTP.send(
-                .POST, "/purge", host: "127.0.0.1", port: edge.adminPort,
-                headers: [("authorization", "Bearer \(TestEnvironment.edgeAdminToken)")], body: purge
+                .POST,
+                "/purge",
+                host: "127.0.0.1",
+                port: edge.adminPort,
+                headers: [("authorization", "Bearer \(TestEnvironment.edgeAdminToken)")],
+                body: purge
             )
             #expect(purged.text == #"{"purged":1}"#)
         }

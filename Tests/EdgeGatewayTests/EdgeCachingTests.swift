@@ -3,8 +3,8 @@ import EdgeGateway
 import Foundation
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The edge's request path against scripted origins: what is stored, what passes, what is forwarded.
 @Suite struct EdgeCachingTests {
@@ -159,7 +159,12 @@ import TestSupport
     @Test func missesSpreadOverOrigins() async throws {
         let first = try await FakeOrigin.start { _ in FakeOrigin.Reply(headers: [("cache-control", "no-store")], body: "1") }
         let second = try await FakeOrigin.start { _ in FakeOrigin.Reply(headers: [("cache-control", "no-store")], body: "2") }
-        defer { Task { await first.stop(); await second.stop() } }
+        defer {
+            Task {
+                await first.stop()
+                await second.stop()
+            }
+        }
         try await EdgeFixture.with(origins: [first, second]) { edge in
             for index in 0..<10 { _ = try await edge.get("/p\(index)") }
             #expect(first.requestCount == 5)

@@ -1,5 +1,5 @@
-import Foundation
 import EdgeGateway
+import Foundation
 import NIOHTTP1
 import Shared
 import TestSupport
@@ -18,7 +18,12 @@ struct EdgeFixture: Sendable {
     let caPath: String
     let registry: TenantRegistry
 
-    func get(_ path: String, tenant: TenantID = Self.alpine, method: HTTPMethod = .GET, headers: [(String, String)] = [])
+    func get(
+        _ path: String,
+        tenant: TenantID = Self.alpine,
+        method: HTTPMethod = .GET,
+        headers: [(String, String)] = []
+    )
         async throws -> HTTPClientResponse
     {
         let domain = tenant == Self.alpine ? alpineDomain : harborDomain
@@ -40,8 +45,9 @@ struct EdgeFixture: Sendable {
         let harborDomain = other?.harborDomain ?? "harbor-\(suffix).test"
         // A second edge for the same storefronts (a rolling restart) shares the first one's certificates.
         let certificates =
-            if let other { TestCertificates(existing: URL(fileURLWithPath: other.caPath).deletingLastPathComponent().path) }
-            else { try await TestCertificates(domains: [alpineDomain, harborDomain]) }
+            if let other { TestCertificates(existing: URL(fileURLWithPath: other.caPath).deletingLastPathComponent().path) } else {
+                try await TestCertificates(domains: [alpineDomain, harborDomain])
+            }
         defer { if other == nil { certificates.remove() } }
         let client = try HTTPSTestClient(caPath: certificates.caPath)
         var configuration = TestEnvironment.edgeConfiguration(
@@ -50,7 +56,8 @@ struct EdgeFixture: Sendable {
                 TenantDirectoryEntry(domain: HostName(normalising: harborDomain)!, tenantID: harbor),
             ],
             certificates: certificates,
-            origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) } + unreachable.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) }
+            origins: origins.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) }
+                + unreachable.map { HTTPEndpoint(host: "127.0.0.1", port: $0.port) }
         )
         configure(&configuration)
         try await withRunningEdge(configuration: configuration) { edge in

@@ -5,8 +5,8 @@ import NIOEmbedded
 import NIOHTTP1
 import NIOPosix
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @testable import EdgeGateway
 

@@ -1,14 +1,18 @@
 import EdgeGateway
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The edge's own HTTP/1 path on the wire: pipelining, malformed requests, pre-serialised hits.
 @Suite struct HTTP1WireTests {
     static func pages() async throws -> FakeOrigin {
         try await FakeOrigin.start { head in
-            FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60")], body: "page \(head.uri)", delay: head.uri == "/slow" ? .milliseconds(100) : nil)
+            FakeOrigin.Reply(
+                headers: [("cache-control", "public, s-maxage=60")],
+                body: "page \(head.uri)",
+                delay: head.uri == "/slow" ? .milliseconds(100) : nil
+            )
         }
     }
 
@@ -18,7 +22,8 @@ import TestSupport
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin]) { edge in
             let host = edge.alpineDomain
-            let request = "GET /slow HTTP/1.1\r\nHost: \(host)\r\n\r\nGET /fast HTTP/1.1\r\nHost: \(host)\r\n\r\nGET /slow HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"
+            let request =
+                "GET /slow HTTP/1.1\r\nHost: \(host)\r\n\r\nGET /fast HTTP/1.1\r\nHost: \(host)\r\n\r\nGET /slow HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"
             let answer = try await RawTLSClient.exchange(request, port: edge.ports.https, serverName: host, caPath: edge.caPath)
             let slow = answer.range(of: "page /slow")
             let fast = answer.range(of: "page /fast")
@@ -48,7 +53,12 @@ import TestSupport
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin]) { edge in
             let host = edge.alpineDomain
-            let answer = try await RawTLSClient.exchange("GET /old HTTP/1.0\r\nHost: \(host)\r\n\r\n", port: edge.ports.https, serverName: host, caPath: edge.caPath)
+            let answer = try await RawTLSClient.exchange(
+                "GET /old HTTP/1.0\r\nHost: \(host)\r\n\r\n",
+                port: edge.ports.https,
+                serverName: host,
+                caPath: edge.caPath
+            )
             #expect(answer.hasPrefix("HTTP/1.0 200 OK"))
             #expect(answer.contains("connection: close"))
             #expect(answer.hasSuffix("page /old"))
@@ -86,7 +96,8 @@ import TestSupport
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin]) { edge in
             let host = edge.alpineDomain
-            let request = "GET /slow HTTP/1.1\r\nHost: \(host)\r\n\r\nGET /p HTTP/1.1\r\nHost: \(host)\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx"
+            let request =
+                "GET /slow HTTP/1.1\r\nHost: \(host)\r\n\r\nGET /p HTTP/1.1\r\nHost: \(host)\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx"
             let answer = try await RawTLSClient.exchange(request, port: edge.ports.https, serverName: host, caPath: edge.caPath)
             #expect(answer.hasPrefix("HTTP/1.1 200 OK"))
             #expect(answer.contains("page /slow"))

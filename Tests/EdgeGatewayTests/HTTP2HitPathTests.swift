@@ -2,8 +2,8 @@ import EdgeGateway
 import Foundation
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// HTTP/2 hits are answered on the connection, without a stream channel (`HTTP2HitHandler`); misses, stale
 /// pages and refusals take the stream-channel path. A client must see no difference between the two, nor
@@ -109,7 +109,13 @@ import TestSupport
             #expect(other.status == 200)
             #expect(String(decoding: other.body, as: UTF8.self) == "<h1>page /products/7 of alpine</h1>")
 
-            let head = try await Curl.requests(["/products/7"], port: edge.ports.https, serverName: edge.alpineDomain, caPath: edge.caPath, head: true)[0]
+            let head = try await Curl.requests(
+                ["/products/7"],
+                port: edge.ports.https,
+                serverName: edge.alpineDomain,
+                caPath: edge.caPath,
+                head: true
+            )[0]
             #expect(head.status == 200)
             #expect(head.bodyBytesReceived == 0)
             #expect(head.header("content-length") == String("<h1>page /products/7 of alpine</h1>".utf8.count))
@@ -170,7 +176,12 @@ import TestSupport
             #expect(!String(decoding: crossed[0].body, as: UTF8.self).contains("harbor</h1>"))
             #expect(edge.server.metricsText().contains("storefront_edge_requests_total{tenant=\"harbor\",cache=\"HIT\"} 1"))
 
-            let own = try await Curl.requests(["/products/9", "/products/9"], port: edge.ports.https, serverName: edge.alpineDomain, caPath: edge.caPath)
+            let own = try await Curl.requests(
+                ["/products/9", "/products/9"],
+                port: edge.ports.https,
+                serverName: edge.alpineDomain,
+                caPath: edge.caPath
+            )
             #expect(own.map { $0.header("x-cache") } == ["MISS", "HIT"])
             #expect(own.allSatisfy { String(decoding: $0.body, as: UTF8.self) == "<h1>page /products/9 of alpine</h1>" })
 

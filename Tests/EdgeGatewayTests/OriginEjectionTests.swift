@@ -1,8 +1,9 @@
 import EdgeCore
-@testable import EdgeGateway
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
+
+@testable import EdgeGateway
 
 /// Passive ejection on the edge's clock: an origin that fails three times in a row is out for 5 s, twice as
 /// long each further time in a row (at most 60 s), and back as soon as its time is up. Time moves only by

@@ -3,11 +3,11 @@ import EdgeGateway
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOPosix
 import NIOHTTP1
+import NIOPosix
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The origin pool through the real edge: dead origins are skipped without failing requests, origins are
 /// added and removed while it runs, health probes and load decide where requests go.
@@ -55,13 +55,20 @@ import TestSupport
     @Test func originsChangeWithoutRestart() async throws {
         let first = try await Self.origin(named: "first")
         let second = try await Self.origin(named: "second")
-        defer { Task { await first.stop(); await second.stop() } }
+        defer {
+            Task {
+                await first.stop()
+                await second.stop()
+            }
+        }
         try await EdgeFixture.with(origins: [first]) { edge in
             let pool = edge.server.originPool
             let seen = try await withThrowingTaskGroup(of: String.self) { tasks in
                 for index in 0..<60 {
                     tasks.addTask {
-                        if index == 20 { pool.update([HTTPEndpoint(host: "127.0.0.1", port: first.port), HTTPEndpoint(host: "127.0.0.1", port: second.port)]) }
+                        if index == 20 {
+                            pool.update([HTTPEndpoint(host: "127.0.0.1", port: first.port), HTTPEndpoint(host: "127.0.0.1", port: second.port)])
+                        }
                         if index == 40 { pool.update([HTTPEndpoint(host: "127.0.0.1", port: second.port)]) }
                         let response = try await edge.get("/p\(index)")
                         #expect(response.head.status == .ok)
@@ -86,7 +93,12 @@ import TestSupport
     @Test func failingHealthCheckTakesOriginOut() async throws {
         let healthy = try await Self.origin(named: "healthy")
         let sick = try await Self.origin(named: "sick", health: .serviceUnavailable)
-        defer { Task { await healthy.stop(); await sick.stop() } }
+        defer {
+            Task {
+                await healthy.stop()
+                await sick.stop()
+            }
+        }
         try await EdgeFixture.with(origins: [healthy, sick]) { edge in
             let probes = OriginHealthService(
                 pool: edge.server.originPool,
@@ -108,9 +120,14 @@ import TestSupport
 
     /// Least outstanding requests: a slow origin gets fewer of many concurrent requests than a fast one.
     @Test func slowOriginGetsFewerRequests() async throws {
-        let slow = try await Self.origin(named: "slow", delay: .milliseconds(400))
+        let slow = try await Self.origin(named: "slow", delay: .seconds(1))
         let fast = try await Self.origin(named: "fast")
-        defer { Task { await slow.stop(); await fast.stop() } }
+        defer {
+            Task {
+                await slow.stop()
+                await fast.stop()
+            }
+        }
         try await EdgeFixture.with(origins: [slow, fast]) { edge in
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 for index in 0..<40 {
@@ -131,7 +148,13 @@ import TestSupport
         let first = try await Self.origin(named: "first", delay: .milliseconds(20))
         let second = try await Self.origin(named: "second", delay: .milliseconds(20))
         let replacements = NIOLockedValueBox<[FakeOrigin]>([])
-        defer { Task { await first.stop(); await second.stop(); for origin in replacements.withLockedValue({ $0 }) { await origin.stop() } } }
+        defer {
+            Task {
+                await first.stop()
+                await second.stop()
+                for origin in replacements.withLockedValue({ $0 }) { await origin.stop() }
+            }
+        }
         try await EdgeFixture.with(origins: [first, second]) { edge in
             let pool = edge.server.originPool
             // Phases follow what happened, not the clock: roll after traffic flowed, stop once the last new

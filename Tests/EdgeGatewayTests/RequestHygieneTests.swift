@@ -1,8 +1,8 @@
 import EdgeGateway
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// A request-smuggling and cache-poisoning-proof front door: every ambiguous framing is refused with 400
 /// and the connection closed, nothing of it reaches an origin, and the bytes after it are never read as a
@@ -17,7 +17,10 @@ import TestSupport
     /// Each request is followed on the same connection by a smuggled `GET /smuggled`: the answer must be
     /// one 400 and a closed connection, and the origin must see neither.
     @Test(arguments: [
-        ("content-length and transfer-encoding", "POST /a HTTP/1.1\r\nHost: HOST\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        (
+            "content-length and transfer-encoding",
+            "POST /a HTTP/1.1\r\nHost: HOST\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        ),
         ("duplicate content-length", "POST /a HTTP/1.1\r\nHost: HOST\r\nContent-Length: 4\r\nContent-Length: 40\r\n\r\nxxxx"),
         ("same content-length twice", "POST /a HTTP/1.1\r\nHost: HOST\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\nxxxx"),
         ("malformed content-length", "POST /a HTTP/1.1\r\nHost: HOST\r\nContent-Length: 4x\r\n\r\nxxxx"),
@@ -26,7 +29,10 @@ import TestSupport
         ("obfuscated transfer-encoding", "POST /a HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n"),
         ("transfer-encoding list", "POST /a HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"),
         ("chunked not last", "POST /a HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"),
-        ("two transfer-encoding fields", "POST /a HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n"),
+        (
+            "two transfer-encoding fields",
+            "POST /a HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n"
+        ),
         ("transfer-encoding in HTTP/1.0", "POST /a HTTP/1.0\r\nHost: HOST\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
         ("bad chunk size", "POST /a HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nxx\r\n0\r\n\r\n"),
         ("chunk size overflow", "POST /a HTTP/1.1\r\nHost: HOST\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFF1\r\nxx\r\n0\r\n\r\n"),
@@ -91,18 +97,24 @@ import TestSupport
 @Suite struct CachePoisoningTests {
     @Test func unkeyedHeadersCannotPoisonTheStoredPage() async throws {
         let origin = try await FakeOrigin.start { head in
-            let echoed = ["host", "x-forwarded-host", "x-original-url", "x-rewrite-url", "forwarded", "x-forwarded-proto", "x-storefront-tenant", "x-forwarded-port"]
-                .map { "\($0)=\(head.headers[$0].joined(separator: "|"))" }
-                .joined(separator: ";")
+            let echoed = [
+                "host", "x-forwarded-host", "x-original-url", "x-rewrite-url", "forwarded", "x-forwarded-proto", "x-storefront-tenant",
+                "x-forwarded-port",
+            ]
+            .map { "\($0)=\(head.headers[$0].joined(separator: "|"))" }
+            .joined(separator: ";")
             return FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=60")], body: "uri=\(head.uri);\(echoed)")
         }
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin]) { edge in
-            let poisoned = try await edge.get("/page", headers: [
-                ("x-forwarded-host", "evil.test"), ("x-original-url", "/admin"), ("x-rewrite-url", "/admin"),
-                ("forwarded", "host=evil.test;proto=http"), ("x-forwarded-proto", "http"), ("x-forwarded-port", "1"),
-                ("x-storefront-tenant", "harbor"),
-            ])
+            let poisoned = try await edge.get(
+                "/page",
+                headers: [
+                    ("x-forwarded-host", "evil.test"), ("x-original-url", "/admin"), ("x-rewrite-url", "/admin"),
+                    ("forwarded", "host=evil.test;proto=http"), ("x-forwarded-proto", "http"), ("x-forwarded-port", "1"),
+                    ("x-storefront-tenant", "harbor"),
+                ]
+            )
             let clean = try await edge.get("/page")
             #expect(clean.head.headers.first(name: "x-cache") == "HIT")
             let stored = String(buffer: clean.body)

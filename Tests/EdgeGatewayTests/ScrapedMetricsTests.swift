@@ -1,6 +1,6 @@
 import Prometheus
-import Testing
 import TestSupport
+import Testing
 
 @testable import EdgeGateway
 

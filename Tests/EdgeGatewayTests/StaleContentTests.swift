@@ -3,8 +3,8 @@ import EdgeGateway
 import NIOConcurrencyHelpers
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// RFC 5861 and revalidation: what the edge serves once an object's freshness is over. Objects here are
 /// fresh for one second; the tests move the edge's manual clock past it instead of waiting.

@@ -3,8 +3,8 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Responses above the stored-object limit go through the edge as they arrive: never stored, never whole in
 /// memory, byte for byte what the origin sent, over HTTP/1.1 and HTTP/2.
@@ -77,7 +77,12 @@ import TestSupport
         let origin = try await Self.large(size: size, chunked: false)
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin], configure: { $0.maximumStoredObjectSize = Self.storeLimit }) { edge in
-            let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: edge.alpineDomain, caPath: edge.caPath, pauseAfter: 1)
+            let connection = try await RawTLSConnection.connect(
+                port: edge.ports.https,
+                serverName: edge.alpineDomain,
+                caPath: edge.caPath,
+                pauseAfter: 1
+            )
             try await connection.send("GET /huge HTTP/1.1\r\nHost: \(edge.alpineDomain)\r\n\r\n")
             try await waitUntil("the first bytes of /huge") { connection.receivedCount > 0 }
             // Kernel socket buffers on both hops plus the edge's 1 MiB window hold some megabytes; without
@@ -111,14 +116,23 @@ import TestSupport
         let size = 64 * 1024 * 1024
         let origin = try await Self.large(size: size, chunked: false)
         try await EdgeFixture.with(origins: [origin], configure: { $0.maximumStoredObjectSize = Self.storeLimit }) { edge in
-            let connection = try await RawTLSConnection.connect(port: edge.ports.https, serverName: edge.alpineDomain, caPath: edge.caPath, pauseAfter: 1)
+            let connection = try await RawTLSConnection.connect(
+                port: edge.ports.https,
+                serverName: edge.alpineDomain,
+                caPath: edge.caPath,
+                pauseAfter: 1
+            )
             try await connection.send("GET /big HTTP/1.1\r\nHost: \(edge.alpineDomain)\r\n\r\n")
             try await waitUntil("the first bytes of /big") { connection.receivedCount > 0 }
             // Deliberate: the response keeps streaming for a moment before the origin goes away mid-body.
             try await Task.sleep(for: .milliseconds(200))
             await origin.stop()
             try await connection.setReading(true)
-            try await FrontDoorLimitsTests.waitUntilClosed(connection, within: .seconds(10), "the edge to close a connection whose response broke off")
+            try await FrontDoorLimitsTests.waitUntilClosed(
+                connection,
+                within: .seconds(10),
+                "the edge to close a connection whose response broke off"
+            )
             #expect(connection.receivedCount < size)
             await connection.close()
         }

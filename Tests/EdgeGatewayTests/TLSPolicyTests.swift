@@ -1,8 +1,8 @@
 import EdgeGateway
 import Foundation
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// TLS 1.2 and 1.3 only, forward-secret AEAD suites only, checked with an independent client (OpenSSL).
 @Suite struct TLSPolicyTests {
@@ -20,7 +20,10 @@ import TestSupport
         defer { Task { await origin.stop() } }
         try await EdgeFixture.with(origins: [origin]) { edge in
             let result = try await OpenSSLClient.handshake(
-                port: edge.ports.https, serverName: edge.alpineDomain, caPath: edge.caPath, arguments: arguments
+                port: edge.ports.https,
+                serverName: edge.alpineDomain,
+                caPath: edge.caPath,
+                arguments: arguments
             )
             #expect(result.connected == accepted, "\(name): \(result.output.suffix(400))")
         }

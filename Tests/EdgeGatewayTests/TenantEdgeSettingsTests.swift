@@ -3,8 +3,8 @@ import EdgeGateway
 import Foundation
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct TenantEdgeSettingsTests {
     /// Cookies on the tenant's allow-list do not make a request private; any other cookie does.

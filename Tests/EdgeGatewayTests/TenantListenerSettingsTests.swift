@@ -7,8 +7,8 @@ import NIOHTTP2
 import NIOPosix
 import NIOSSL
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Per-tenant front-door settings: HSTS, plain HTTP behind a TLS-terminating load balancer; HTTP/2 limits.
 @Suite struct TenantListenerSettingsTests {

@@ -3,8 +3,8 @@ import EdgeGateway
 import Foundation
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// W3C trace context from the client through the edge to the origin.
 @Suite struct TracePropagationTests {

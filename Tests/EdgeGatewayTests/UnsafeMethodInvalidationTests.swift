@@ -3,8 +3,8 @@ import EdgeGateway
 import Foundation
 import NIOHTTP1
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct UnsafeMethodInvalidationTests {
     /// A successful POST drops the stored page at its URL and at the Location it names.

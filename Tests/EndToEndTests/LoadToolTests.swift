@@ -2,8 +2,8 @@ import EdgeGateway
 import Foundation
 import LoadGenerator
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The load tool against the real stack (origin on PostgreSQL primary + replica, edge over TLS): its counts
 /// add up and agree with the edge's own and with what the origin received.

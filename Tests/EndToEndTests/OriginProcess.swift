@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import EdgeGateway
 import Foundation
 import Synchronization
 import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// This build's `origin` executable as a child process on the test database, both listeners on ports the
 /// kernel picks. Its `/metrics` counts its own requests only: an origin inside the test process would share

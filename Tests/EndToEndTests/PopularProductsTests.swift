@@ -3,15 +3,18 @@ import Foundation
 import Origin
 import RedisClient
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The reference system's worst incident as a regression test: a "popular products" cache must never show
 /// one tenant's list to another, even when both tenants' first requests race.
 @Suite struct PopularProductsTests {
     static func order(_ slug: String, quantity: Int, host: String, port: Int) async throws {
         let response = try await PlainHTTP.send(
-            .POST, "/api/orders", host: host, port: port,
+            .POST,
+            "/api/orders",
+            host: host,
+            port: port,
             body: #"{"lines":[{"slug":"\#(slug)","quantity":\#(quantity)}]}"#
         )
         #expect(response.head.status == .created)

@@ -3,8 +3,8 @@ import Logging
 import RedisClient
 import ServiceLifecycle
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Purge propagation to two edges through Redis pub/sub. The latency figures are printed, not asserted
 /// (speed is measured by benchmarks, never by tests); the test asserts that every purge reaches both edges.

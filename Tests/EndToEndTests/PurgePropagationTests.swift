@@ -2,8 +2,8 @@ import EdgeGateway
 import Foundation
 import Origin
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// A product change at the origin leaves the edge's cache through a purge event, not after s-maxage.
 @Suite struct PurgePropagationTests {
@@ -16,7 +16,10 @@ import TestSupport
             let client = try HTTPSTestClient(caPath: certificates.caPath)
             try await withRunningOrigin { originPort in
                 let initialised = try await PlainHTTP.send(
-                    .POST, "/admin/tenants/\(spec.id.rawValue)/init", host: "origin.internal", port: originPort,
+                    .POST,
+                    "/admin/tenants/\(spec.id.rawValue)/init",
+                    host: "origin.internal",
+                    port: originPort,
                     headers: [("authorization", "Bearer test-admin-token")],
                     body: #"{"email":"ops@purge.test","password":"purge the edges now"}"#
                 )
@@ -34,8 +37,12 @@ import TestSupport
 
                     let login = "Basic " + Data("ops@purge.test:purge the edges now".utf8).base64EncodedString()
                     let updated = try await PlainHTTP.send(
-                        .PUT, "/admin/products/product-2", host: domain, port: originPort,
-                        headers: [("authorization", login)], body: #"{"priceCents":123456}"#
+                        .PUT,
+                        "/admin/products/product-2",
+                        host: domain,
+                        port: originPort,
+                        headers: [("authorization", login)],
+                        body: #"{"priceCents":123456}"#
                     )
                     #expect(updated.head.status == .ok)
 

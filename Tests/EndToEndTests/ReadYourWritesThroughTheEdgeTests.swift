@@ -2,8 +2,8 @@ import EdgeGateway
 import Foundation
 import Origin
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Read-your-writes across two origins behind one edge: the write's position reaches the browser through the
 /// edge and comes back on the next requests, which pass the edge cache.
@@ -32,8 +32,12 @@ import TestSupport
                         #expect(cached.head.headers["x-cache"].first == "HIT")
 
                         let renamed = try await client.request(
-                            "/admin/products/product-1", port: ports.https, serverName: domain, method: .PUT,
-                            headers: [("authorization", login)], body: #"{"title":"Renamed at the edge"}"#
+                            "/admin/products/product-1",
+                            port: ports.https,
+                            serverName: domain,
+                            method: .PUT,
+                            headers: [("authorization", login)],
+                            body: #"{"title":"Renamed at the edge"}"#
                         )
                         #expect(renamed.head.status == .ok)
                         let setCookie = renamed.head.headers["set-cookie"].first ?? ""

@@ -5,8 +5,8 @@ import NIOHTTP1
 import NIOPosix
 import Origin
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Client → edge (TLS, SNI) → origin → Postgres primary/replica, two tenants.
 @Suite struct TenantIsolationTests {

@@ -2,8 +2,8 @@ import EdgeGateway
 import Foundation
 import Origin
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// A new tenant is a row and an API call: served by a running edge without a restart, through the tenant
 /// event (the periodic refresh is a minute away). Measured on a quiet machine it takes well under a second;
@@ -26,7 +26,10 @@ import TestSupport
                 ) { registry, ports in
                     #expect(registry.snapshot.tenant(for: HostName(normalising: domain)!) == nil)
                     let created = try await PlainHTTP.send(
-                        .POST, "/admin/tenants", host: "origin.internal", port: originPort,
+                        .POST,
+                        "/admin/tenants",
+                        host: "origin.internal",
+                        port: originPort,
                         headers: [("authorization", "Bearer test-admin-token")],
                         body: #"{"id":"\#(id)","name":"Fresh Shop","domain":"\#(domain)"}"#
                     )

@@ -1,6 +1,6 @@
-import UpstreamHTTP
 import Foundation
 import Testing
+import UpstreamHTTP
 
 @testable import LoadGenerator
 
@@ -17,8 +17,14 @@ import Testing
             products: 10
         )
         return LoadReport(
-            configuration: configuration, startedAt: Date(), seconds: 2, total: tally, perTenant: ["alpine": tally],
-            intervals: [], updates: 0, updateErrors: 0
+            configuration: configuration,
+            startedAt: Date(),
+            seconds: 2,
+            total: tally,
+            perTenant: ["alpine": tally],
+            intervals: [],
+            updates: 0,
+            updateErrors: 0
         )
     }
 
@@ -35,7 +41,13 @@ import Testing
     @Test func steadyHitRatioLeavesOutTheWarmUp() {
         func point(_ second: Double, hits: Int, misses: Int) -> IntervalPoint {
             IntervalPoint(
-                second: second, requests: hits + misses + 5, hitRatio: nil, hits: hits, misses: misses, p99Milliseconds: 1, errors: 0
+                second: second,
+                requests: hits + misses + 5,
+                hitRatio: nil,
+                hits: hits,
+                misses: misses,
+                p99Milliseconds: 1,
+                errors: 0
             )
         }
         let intervals = [
@@ -65,30 +77,30 @@ import Testing
             """
         let first = (
             before: """
-                hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/products/{slug}"} 100
-                hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/health"} 7
-                storefront_origin_product_pages_total{tenant="alpine"} 100
-                """,
+            hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/products/{slug}"} 100
+            hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/health"} 7
+            storefront_origin_product_pages_total{tenant="alpine"} 100
+            """,
             after: """
-                # TYPE hb_requests counter
-                hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/products/{slug}"} 120
-                hb_requests{http_request_method="GET",http_response_status_code="404",http_route="/products/{slug}"} 4
-                hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/health"} 70
-                hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/internal/tenants"} 12
-                hb_requests{http_request_method="PUT",http_response_status_code="200",http_route="/admin/products/{slug}"} 3
-                # TYPE storefront_origin_product_pages_total counter
-                storefront_origin_product_pages_total{tenant="alpine"} 124
-                """
+            # TYPE hb_requests counter
+            hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/products/{slug}"} 120
+            hb_requests{http_request_method="GET",http_response_status_code="404",http_route="/products/{slug}"} 4
+            hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/health"} 70
+            hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/internal/tenants"} 12
+            hb_requests{http_request_method="PUT",http_response_status_code="200",http_route="/admin/products/{slug}"} 3
+            # TYPE storefront_origin_product_pages_total counter
+            storefront_origin_product_pages_total{tenant="alpine"} 124
+            """
         )
         let second = (
             before: "",
             after: """
-                hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/products/{slug}"} 6
-                hb_requests{http_request_method="GET",http_response_status_code="404",http_route="NotFound"} 1
-                hb_requests_total_is_another_metric{http_route="/products/{slug}"} 1000
-                storefront_origin_product_pages_total{tenant="alpine"} 6
-                storefront_origin_product_pages_total{tenant="harbor"} 9
-                """
+            hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/products/{slug}"} 6
+            hb_requests{http_request_method="GET",http_response_status_code="404",http_route="NotFound"} 1
+            hb_requests_total_is_another_metric{http_route="/products/{slug}"} 1000
+            storefront_origin_product_pages_total{tenant="alpine"} 6
+            storefront_origin_product_pages_total{tenant="harbor"} 9
+            """
         )
         report.addServerView(
             before: ServerMetrics(edge: edgeBefore, origins: [first.before, second.before]),
@@ -123,8 +135,14 @@ import Testing
             products: 20_000
         )
         var report = LoadReport(
-            configuration: configuration, startedAt: Date(), seconds: 30, total: tally, perTenant: ["alpine": tally],
-            intervals: [], updates: 0, updateErrors: 0
+            configuration: configuration,
+            startedAt: Date(),
+            seconds: 30,
+            total: tally,
+            perTenant: ["alpine": tally],
+            intervals: [],
+            updates: 0,
+            updateErrors: 0
         )
         report.addOriginView(served: 35_180, productPages: ["alpine": 35_180])
         #expect(report.overall.requests == 80_040)
@@ -159,8 +177,14 @@ import Testing
         )
         configuration.maximumErrorShare = 0.01
         let report = LoadReport(
-            configuration: configuration, startedAt: Date(), seconds: 1, total: tally, perTenant: ["alpine": tally],
-            intervals: [], updates: 0, updateErrors: 0
+            configuration: configuration,
+            startedAt: Date(),
+            seconds: 1,
+            total: tally,
+            perTenant: ["alpine": tally],
+            intervals: [],
+            updates: 0,
+            updateErrors: 0
         )
         let json = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
         let budget = try #require(json["errorBudget"] as? [String: Any])

@@ -4,8 +4,8 @@ import Origin
 import PostgresNIO
 import RedisClient
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The admin API on the real databases and Redis.
 @Suite struct AdminTests {
@@ -27,18 +27,30 @@ import TestSupport
             let domain = "new-\(suffix).test"
             try await withRunningOrigin { port in
                 let created = try await PlainHTTP.send(
-                    .POST, "/admin/tenants", host: "origin.internal", port: port, headers: Self.admin,
+                    .POST,
+                    "/admin/tenants",
+                    host: "origin.internal",
+                    port: port,
+                    headers: Self.admin,
                     body: Self.newTenantBody(id: id, domain: "WWW.\(domain.uppercased())")
                 )
                 #expect(created.head.status == .created)
                 #expect(created.text.contains(#""domain":"\#(domain)""#))
                 let initialised = try await PlainHTTP.send(
-                    .POST, "/admin/tenants/\(id)/init", host: "origin.internal", port: port, headers: Self.admin,
+                    .POST,
+                    "/admin/tenants/\(id)/init",
+                    host: "origin.internal",
+                    port: port,
+                    headers: Self.admin,
                     body: #"{"email":"owner@\#(domain)","password":"correct horse battery"}"#
                 )
                 #expect(initialised.head.status == .created)
                 let again = try await PlainHTTP.send(
-                    .POST, "/admin/tenants/\(id)/init", host: "origin.internal", port: port, headers: Self.admin,
+                    .POST,
+                    "/admin/tenants/\(id)/init",
+                    host: "origin.internal",
+                    port: port,
+                    headers: Self.admin,
                     body: #"{"email":"other@\#(domain)","password":"correct horse battery"}"#
                 )
                 #expect(again.head.status == .conflict)
@@ -46,21 +58,53 @@ import TestSupport
                 let login = "Basic " + Data("owner@\(domain):correct horse battery".utf8).base64EncodedString()
                 let wrong = "Basic " + Data("owner@\(domain):wrong password!!".utf8).base64EncodedString()
                 let product = #"{"slug":"first","title":"First product","priceCents":1999,"currency":"EUR"}"#
-                let denied = try await PlainHTTP.send(.POST, "/admin/products", host: domain, port: port, headers: [("authorization", wrong)], body: product)
+                let denied = try await PlainHTTP.send(
+                    .POST,
+                    "/admin/products",
+                    host: domain,
+                    port: port,
+                    headers: [("authorization", wrong)],
+                    body: product
+                )
                 #expect(denied.head.status == .unauthorized)
-                let added = try await PlainHTTP.send(.POST, "/admin/products", host: domain, port: port, headers: [("authorization", login)], body: product)
+                let added = try await PlainHTTP.send(
+                    .POST,
+                    "/admin/products",
+                    host: domain,
+                    port: port,
+                    headers: [("authorization", login)],
+                    body: product
+                )
                 #expect(added.head.status == .created)
-                let duplicate = try await PlainHTTP.send(.POST, "/admin/products", host: domain, port: port, headers: [("authorization", login)], body: product)
+                let duplicate = try await PlainHTTP.send(
+                    .POST,
+                    "/admin/products",
+                    host: domain,
+                    port: port,
+                    headers: [("authorization", login)],
+                    body: product
+                )
                 #expect(duplicate.head.status == .conflict)
                 let page = try await PlainHTTP.send(.GET, "/products/first", host: domain, port: port)
                 #expect(page.head.status == .ok)
                 #expect(page.text.contains("First product"))
                 let renamed = try await PlainHTTP.send(
-                    .PUT, "/admin/products/first", host: domain, port: port, headers: [("authorization", login)], body: #"{"title":"Renamed"}"#
+                    .PUT,
+                    "/admin/products/first",
+                    host: domain,
+                    port: port,
+                    headers: [("authorization", login)],
+                    body: #"{"title":"Renamed"}"#
                 )
                 #expect(renamed.head.status == .ok)
                 #expect(renamed.text.contains("Renamed"))
-                let deleted = try await PlainHTTP.send(.DELETE, "/admin/products/first", host: domain, port: port, headers: [("authorization", login)])
+                let deleted = try await PlainHTTP.send(
+                    .DELETE,
+                    "/admin/products/first",
+                    host: domain,
+                    port: port,
+                    headers: [("authorization", login)]
+                )
                 #expect(deleted.head.status == .noContent)
             }
         }
@@ -75,13 +119,21 @@ import TestSupport
             try await db.createTenant(b, products: 1)
             try await withRunningOrigin { port in
                 let initialised = try await PlainHTTP.send(
-                    .POST, "/admin/tenants/\(a.id.rawValue)/init", host: "origin.internal", port: port, headers: Self.admin,
+                    .POST,
+                    "/admin/tenants/\(a.id.rawValue)/init",
+                    host: "origin.internal",
+                    port: port,
+                    headers: Self.admin,
                     body: #"{"email":"boss@a.test","password":"a long enough password"}"#
                 )
                 #expect(initialised.head.status == .created)
                 let login = "Basic " + Data("boss@a.test:a long enough password".utf8).base64EncodedString()
                 let onB = try await PlainHTTP.send(
-                    .DELETE, "/admin/products/product-1", host: b.domain.rawValue, port: port, headers: [("authorization", login)]
+                    .DELETE,
+                    "/admin/products/product-1",
+                    host: b.domain.rawValue,
+                    port: port,
+                    headers: [("authorization", login)]
                 )
                 #expect(onB.head.status == .unauthorized)
             }
@@ -99,7 +151,10 @@ import TestSupport
             try await withRunningOrigin { port in
                 let id = "x-\(UInt32.random(in: 0..<UInt32.max))"
                 let response = try await PlainHTTP.send(
-                    .POST, "/admin/tenants", host: "origin.internal", port: port,
+                    .POST,
+                    "/admin/tenants",
+                    host: "origin.internal",
+                    port: port,
                     headers: authorization.map { [("authorization", $0)] } ?? [],
                     body: Self.newTenantBody(id: id, domain: "\(id).test")
                 )
@@ -127,7 +182,14 @@ import TestSupport
                     (#"{"id":"\#(id)","name":"x","domain":""# + String(repeating: "a", count: 70_000) + #"."}"#, 413),
                 ]
                 for (body, status) in cases {
-                    let response = try await PlainHTTP.send(.POST, "/admin/tenants", host: "origin.internal", port: port, headers: Self.admin, body: body)
+                    let response = try await PlainHTTP.send(
+                        .POST,
+                        "/admin/tenants",
+                        host: "origin.internal",
+                        port: port,
+                        headers: Self.admin,
+                        body: body
+                    )
                     #expect(Int(response.head.status.code) == status, "\(body.prefix(80))")
                 }
                 #expect(try await tenantRows(db, id) == 0)
@@ -144,17 +206,27 @@ import TestSupport
             let spec = TestEnvironment.uniqueTenant(name: "Purging")
             try await db.createTenant(spec, products: 2)
             let subscriber = try await RedisSubscriber.subscribe(
-                to: [StorefrontEvents.purgeChannel], host: "127.0.0.1", port: TestEnvironment.redisPort
+                to: [StorefrontEvents.purgeChannel],
+                host: "127.0.0.1",
+                port: TestEnvironment.redisPort
             )
             defer { Task { await subscriber.close() } }
             try await withRunningOrigin { port in
                 _ = try await PlainHTTP.send(
-                    .POST, "/admin/tenants/\(spec.id.rawValue)/init", host: "origin.internal", port: port, headers: Self.admin,
+                    .POST,
+                    "/admin/tenants/\(spec.id.rawValue)/init",
+                    host: "origin.internal",
+                    port: port,
+                    headers: Self.admin,
                     body: #"{"email":"p@p.test","password":"purge purge purge"}"#
                 )
                 let login = "Basic " + Data("p@p.test:purge purge purge".utf8).base64EncodedString()
                 let updated = try await PlainHTTP.send(
-                    .PUT, "/admin/products/product-2", host: spec.domain.rawValue, port: port, headers: [("authorization", login)],
+                    .PUT,
+                    "/admin/products/product-2",
+                    host: spec.domain.rawValue,
+                    port: port,
+                    headers: [("authorization", login)],
                     body: #"{"priceCents":4999}"#
                 )
                 #expect(updated.head.status == .ok)

@@ -4,8 +4,8 @@ import NIOCore
 import NIOPosix
 import Origin
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct CatalogueTests {
     /// Pages of the catalogue, and a clear 400 for a page out of range.
@@ -35,7 +35,8 @@ import TestSupport
         try await TestDatabase.with { db in
             let spec = TestEnvironment.uniqueTenant(name: "Settings Shop")
             try await db.createTenant(spec, products: 1)
-            let settings = #"{"navigation":[{"label":"Sale","href":"/sale"}],"copy":{"en":{"addToCart":"Buy now"},"de":{"addToCart":"Kaufen"}},"defaultLocale":"en","assistantTools":["search_products"],"edge":{"cookieAllowList":["consent"],"budgetShare":2}}"#
+            let settings =
+                #"{"navigation":[{"label":"Sale","href":"/sale"}],"copy":{"en":{"addToCart":"Buy now"},"de":{"addToCart":"Kaufen"}},"defaultLocale":"en","assistantTools":["search_products"],"edge":{"cookieAllowList":["consent"],"budgetShare":2}}"#
             try await db.owner.query("UPDATE storefronts SET settings = \(settings)::jsonb WHERE domain = \(spec.domain.rawValue)")
             try await db.waitForReplica()
             try await withRunningOrigin { port in
@@ -50,7 +51,11 @@ import TestSupport
                 #expect(german.text.contains(#"<html lang="de">"#))
                 // Edges learn the tenant's cache settings with the tenant list.
                 let tenants = try await PlainHTTP.send(
-                    .GET, "/internal/tenants", host: "origin.internal", port: port, headers: [(StorefrontHeader.internalToken, "test-internal-token")]
+                    .GET,
+                    "/internal/tenants",
+                    host: "origin.internal",
+                    port: port,
+                    headers: [(StorefrontHeader.internalToken, "test-internal-token")]
                 )
                 let list = try JSONDecoder().decode(TenantList.self, from: Data(tenants.body.readableBytesView))
                 let entry = list.tenants.first { $0.tenantID == spec.id }

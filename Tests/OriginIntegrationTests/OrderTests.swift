@@ -3,8 +3,8 @@ import Foundation
 import Origin
 import PostgresNIO
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// `POST /api/orders` on the real primary: validated, idempotent, all or nothing.
 @Suite struct OrderTests {
@@ -23,7 +23,10 @@ import TestSupport
             try await db.createTenant(spec, products: 3)
             try await withRunningOrigin { port in
                 let response = try await PlainHTTP.send(
-                    .POST, "/api/orders", host: spec.domain.rawValue, port: port,
+                    .POST,
+                    "/api/orders",
+                    host: spec.domain.rawValue,
+                    port: port,
                     body: #"{"lines":[{"slug":"product-1","quantity":2},{"slug":"product-2","quantity":1}]}"#
                 )
                 #expect(response.head.status == .created)
@@ -58,7 +61,11 @@ import TestSupport
                 #expect(responses.filter { $0.head.status == .created }.count == 1)
                 #expect(responses.filter { $0.head.status == .ok }.count == 4)
                 let reused = try await PlainHTTP.send(
-                    .POST, "/api/orders", host: spec.domain.rawValue, port: port, headers: key,
+                    .POST,
+                    "/api/orders",
+                    host: spec.domain.rawValue,
+                    port: port,
+                    headers: key,
                     body: #"{"lines":[{"slug":"product-1","quantity":1}]}"#
                 )
                 #expect(reused.head.status == .conflict)
@@ -101,7 +108,12 @@ import TestSupport
                 let tooLarge = try await PlainHTTP.send(.POST, "/api/orders", host: spec.domain.rawValue, port: port, body: huge)
                 #expect(tooLarge.head.status == .payloadTooLarge)
                 let text = try await PlainHTTP.send(
-                    .POST, "/api/orders", host: spec.domain.rawValue, port: port, headers: [("content-type", "text/plain")], body: "x"
+                    .POST,
+                    "/api/orders",
+                    host: spec.domain.rawValue,
+                    port: port,
+                    headers: [("content-type", "text/plain")],
+                    body: "x"
                 )
                 #expect(text.head.status == .unsupportedMediaType)
                 #expect(try await orderCount(db, spec.id) == 0)

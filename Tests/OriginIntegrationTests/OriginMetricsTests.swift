@@ -1,8 +1,8 @@
 import CoreMetrics
 import Foundation
 import Prometheus
-import Testing
 import TestSupport
+import Testing
 
 /// The origin's `/metrics` as a platform team reads them: product pages per tenant (the origin's side of
 /// the hit ratio), request latency by route template (never a raw path), query latency by pool, Redis

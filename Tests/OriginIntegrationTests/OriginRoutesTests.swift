@@ -5,8 +5,8 @@ import NIOHTTP1
 import NIOPosix
 import Origin
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// The origin over real HTTP, on the real primary + replica.
 @Suite struct OriginRoutesTests {

@@ -1,11 +1,12 @@
 import Logging
 import NIOCore
 import NIOPosix
-@testable import Origin
 import PostgresNIO
 import Shared
-import Testing
 import TestSupport
+import Testing
+
+@testable import Origin
 
 /// Where reads go when the replica lags or is gone. Replay on the real replica is paused briefly (as the
 /// superuser) to make it lag on purpose.
@@ -81,10 +82,21 @@ import TestSupport
             try await db.createTenant(spec, products: 1)
             var monitorConfiguration = ReplicaMonitor.Configuration()
             monitorConfiguration.maximumLagSeconds = 0.05
-            let monitor = ReplicaMonitor(primary: db.primary, replica: db.replica, configuration: monitorConfiguration, logger: TestEnvironment.logger)
+            let monitor = ReplicaMonitor(
+                primary: db.primary,
+                replica: db.replica,
+                configuration: monitorConfiguration,
+                logger: TestEnvironment.logger
+            )
             var routing = TenantDatabase.Routing()
             routing.readYourWritesWindow = .zero
-            let database = TenantDatabase(primary: db.primary, replica: db.replica, monitor: monitor, routing: routing, logger: TestEnvironment.logger)
+            let database = TenantDatabase(
+                primary: db.primary,
+                replica: db.replica,
+                monitor: monitor,
+                routing: routing,
+                logger: TestEnvironment.logger
+            )
             await monitor.probe()
             #expect(monitor.replicaUsable)
             let slug = "lag-\(Int.random(in: 0..<1_000_000))"

@@ -1,9 +1,10 @@
 import Foundation
 import Hummingbird
-@testable import Origin
 import Shared
-import Testing
 import TestSupport
+import Testing
+
+@testable import Origin
 
 /// Read-your-writes through the origin's request scope and across origin instances, while the real replica
 /// has stopped replaying (in ``ReadRoutingTests``, whose tests run one at a time: they pause the replica).
@@ -17,7 +18,11 @@ extension ReadRoutingTests {
             var routing = TenantDatabase.Routing()
             routing.readYourWritesWindow = .zero
             let database = TenantDatabase(
-                primary: db.primary, replica: db.replica, monitor: db.monitor, routing: routing, logger: TestEnvironment.logger
+                primary: db.primary,
+                replica: db.replica,
+                monitor: db.monitor,
+                routing: routing,
+                logger: TestEnvironment.logger
             )
             let router = Self.writeThenReadRouter(database)
             let slug = "scope-\(Int.random(in: 0..<1_000_000))"
@@ -78,7 +83,11 @@ extension ReadRoutingTests {
                     let captured = CapturedCookie()
                     try await Self.withReplicaPaused {
                         let created = try await PlainHTTP.send(
-                            .POST, "/admin/products", host: host, port: originA, headers: [("authorization", login)],
+                            .POST,
+                            "/admin/products",
+                            host: host,
+                            port: originA,
+                            headers: [("authorization", login)],
                             body: #"{"slug":"\#(slug)","title":"Written on A","priceCents":500,"currency":"EUR"}"#
                         )
                         #expect(created.head.status == .created)
@@ -88,19 +97,41 @@ extension ReadRoutingTests {
                         await captured.set(cookie)
 
                         let path = "/api/products/\(slug)"
-                        let withCookie = try await PlainHTTP.send(.GET, path, host: host, port: originB, headers: [("cookie", "consent=yes; \(cookie)")])
+                        let withCookie = try await PlainHTTP.send(
+                            .GET,
+                            path,
+                            host: host,
+                            port: originB,
+                            headers: [("cookie", "consent=yes; \(cookie)")]
+                        )
                         #expect(withCookie.head.status == .ok)
                         #expect(withCookie.text.contains("Written on A"))
                         #expect(withCookie.head.headers["set-cookie"].isEmpty, "kept until the replica has the write")
                         let without = try await PlainHTTP.send(.GET, path, host: host, port: originB)
                         #expect(without.head.status == .notFound, "the replica has not replayed the write")
-                        let malformed = try await PlainHTTP.send(.GET, path, host: host, port: originB, headers: [("cookie", "sf_wal=not-a-position")])
+                        let malformed = try await PlainHTTP.send(
+                            .GET,
+                            path,
+                            host: host,
+                            port: originB,
+                            headers: [("cookie", "sf_wal=not-a-position")]
+                        )
                         #expect(malformed.head.status == .notFound, "a malformed position is ignored, never an error")
                     }
                     try await db.waitForReplica()
                     let cookie = await captured.value
-                    try await waitUntil("origin B to clear the cookie once the replica replayed past it", timeout: .seconds(5), pollEvery: .milliseconds(50)) {
-                        let response = try await PlainHTTP.send(.GET, "/api/products/\(slug)", host: host, port: originB, headers: [("cookie", cookie)])
+                    try await waitUntil(
+                        "origin B to clear the cookie once the replica replayed past it",
+                        timeout: .seconds(5),
+                        pollEvery: .milliseconds(50)
+                    ) {
+                        let response = try await PlainHTTP.send(
+                            .GET,
+                            "/api/products/\(slug)",
+                            host: host,
+                            port: originB,
+                            headers: [("cookie", cookie)]
+                        )
                         return response.head.status == .ok && response.head.headers["set-cookie"].first?.hasPrefix("sf_wal=; Max-Age=0;") == true
                     }
                 }

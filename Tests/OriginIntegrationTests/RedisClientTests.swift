@@ -1,8 +1,8 @@
 import NIOCore
 import NIOPosix
 import RedisClient
-import Testing
 import TestSupport
+import Testing
 
 /// Against the real Redis started by `deploy/dev services`.
 @Suite struct RedisClientTests {

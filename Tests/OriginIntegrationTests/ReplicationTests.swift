@@ -2,8 +2,8 @@ import Logging
 import Origin
 import PostgresNIO
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// Against the real primary and streaming replica started by `deploy/dev services`.
 @Suite struct ReplicationTests {

@@ -1,8 +1,8 @@
 import Origin
 import PostgresNIO
 import Shared
-import Testing
 import TestSupport
+import Testing
 
 /// PostgreSQL's own wall: row-level security for the application role, whatever SQL it runs.
 @Suite struct RowLevelSecurityTests {
@@ -29,7 +29,10 @@ import TestSupport
                     try await connection.query("SELECT set_config('app.tenant_id', \(a.id.rawValue), true)", logger: TestEnvironment.logger)
                     var tenants: Set<String> = []
                     for table in ["products", "orders", "order_lines"] {
-                        let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT DISTINCT tenant_id FROM \(table)"), logger: TestEnvironment.logger)
+                        let rows = try await connection.query(
+                            PostgresQuery(unsafeSQL: "SELECT DISTINCT tenant_id FROM \(table)"),
+                            logger: TestEnvironment.logger
+                        )
                         for try await tenant in rows.decode(String.self) { tenants.insert(tenant) }
                     }
                     return tenants

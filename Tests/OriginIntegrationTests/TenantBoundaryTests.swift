@@ -1,8 +1,9 @@
-@testable import Origin
 import PostgresNIO
 import Shared
-import Testing
 import TestSupport
+import Testing
+
+@testable import Origin
 
 @Suite struct TenantBoundaryTests {
     /// Work for tenant B started inside tenant A's request scope fails before reaching the database.

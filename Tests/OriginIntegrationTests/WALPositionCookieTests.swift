@@ -1,6 +1,7 @@
 import HTTPTypes
-@testable import Origin
 import Testing
+
+@testable import Origin
 
 /// The `sf_wal` cookie and the WAL positions it carries: exact formats in, malformed values ignored.
 @Suite struct WALPositionCookieTests {

@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-@testable import Origin
 import Shared
 import Testing
+
+@testable import Origin
 
 /// The admin API on memory repositories: the platform token, onboarding, tenant admins and their catalogue.
 @Suite struct AdminRoutesTests {
@@ -20,7 +21,10 @@ import Testing
     /// Gives `shop` its first admin through the platform route.
     static func initAdmin(_ client: any TestClientProtocol, _ shop: Storefront, email: String, password: String) async throws {
         let response = try await client.send(
-            .post, "/admin/tenants/\(shop.tenantID.rawValue)/init", host: "origin.internal", headers: platform,
+            .post,
+            "/admin/tenants/\(shop.tenantID.rawValue)/init",
+            host: "origin.internal",
+            headers: platform,
             body: #"{"email":"\#(email)","password":"\#(password)"}"#
         )
         #expect(response.status == .created)
@@ -33,7 +37,10 @@ import Testing
         try await origin.test { client in
             for path in ["/admin/tenants", "/admin/tenants/someone/init"] {
                 let response = try await client.send(
-                    .post, path, host: "origin.internal", headers: authorization.map { [("Authorization", $0)] } ?? [],
+                    .post,
+                    path,
+                    host: "origin.internal",
+                    headers: authorization.map { [("Authorization", $0)] } ?? [],
                     body: Self.newTenantBody(id: "sneaky", domain: "sneaky.test")
                 )
                 #expect(response.status == .unauthorized, "\(path)")
@@ -48,7 +55,10 @@ import Testing
         let origin = MemoryOrigin()
         try await origin.test { client in
             let created = try await client.send(
-                .post, "/admin/tenants", host: "origin.internal", headers: Self.platform,
+                .post,
+                "/admin/tenants",
+                host: "origin.internal",
+                headers: Self.platform,
                 body: Self.newTenantBody(id: "new-shop", domain: "WWW.NEW-SHOP.TEST")
             )
             #expect(created.status == .created)
@@ -59,23 +69,35 @@ import Testing
             #expect(served.headers[.storefrontTenant] == "new-shop")
 
             let first = try await client.send(
-                .post, "/admin/tenants/new-shop/init", host: "origin.internal", headers: Self.platform,
+                .post,
+                "/admin/tenants/new-shop/init",
+                host: "origin.internal",
+                headers: Self.platform,
                 body: #"{"email":"Owner@New-Shop.test","password":"correct horse battery"}"#
             )
             #expect(first.status == .created)
             let again = try await client.send(
-                .post, "/admin/tenants/new-shop/init", host: "origin.internal", headers: Self.platform,
+                .post,
+                "/admin/tenants/new-shop/init",
+                host: "origin.internal",
+                headers: Self.platform,
                 body: #"{"email":"other@new-shop.test","password":"correct horse battery"}"#
             )
             #expect(again.status == .conflict)
             let unknown = try await client.send(
-                .post, "/admin/tenants/no-such-shop/init", host: "origin.internal", headers: Self.platform,
+                .post,
+                "/admin/tenants/no-such-shop/init",
+                host: "origin.internal",
+                headers: Self.platform,
                 body: #"{"email":"a@b.test","password":"correct horse battery"}"#
             )
             #expect(unknown.status == .notFound)
             let login = Self.basic("owner@new-shop.test", "correct horse battery")
             let added = try await client.send(
-                .post, "/admin/products", host: "new-shop.test", headers: login,
+                .post,
+                "/admin/products",
+                host: "new-shop.test",
+                headers: login,
                 body: #"{"slug":"first","title":"First product","priceCents":1999,"currency":"EUR"}"#
             )
             #expect(added.status == .created)
@@ -115,7 +137,11 @@ import Testing
         try await origin.test { client in
             for body in [#"{"email":"not-an-email","password":"long enough password"}"#, #"{"email":"a@b.test","password":"short"}"#] {
                 let response = try await client.send(
-                    .post, "/admin/tenants/\(shop.tenantID.rawValue)/init", host: "origin.internal", headers: Self.platform, body: body
+                    .post,
+                    "/admin/tenants/\(shop.tenantID.rawValue)/init",
+                    host: "origin.internal",
+                    headers: Self.platform,
+                    body: body
                 )
                 #expect(response.status == .badRequest)
             }
@@ -133,7 +159,13 @@ import Testing
             let host = shop.domain.rawValue
             let product = #"{"slug":"first","title":"First product","priceCents":1999,"currency":"EUR"}"#
 
-            let denied = try await client.send(.post, "/admin/products", host: host, headers: Self.basic("boss@managed.test", "wrong password!!"), body: product)
+            let denied = try await client.send(
+                .post,
+                "/admin/products",
+                host: host,
+                headers: Self.basic("boss@managed.test", "wrong password!!"),
+                body: product
+            )
             #expect(denied.status == .unauthorized)
             #expect(denied.headers[.wwwAuthenticate] == #"Basic realm="storefront admin""#)
             let anonymous = try await client.send(.post, "/admin/products", host: host, body: product)
@@ -185,8 +217,11 @@ import Testing
         try await origin.test { client in
             try await Self.initAdmin(client, shop, email: "c@checked.test", password: "a long enough password")
             let response = try await client.send(
-                HTTPRequest.Method(method)!, path, host: shop.domain.rawValue,
-                headers: Self.basic("c@checked.test", "a long enough password"), body: body
+                HTTPRequest.Method(method)!,
+                path,
+                host: shop.domain.rawValue,
+                headers: Self.basic("c@checked.test", "a long enough password"),
+                body: body
             )
             #expect(Int(response.status.code) == status)
             #expect(response.text.contains("message"))
@@ -202,10 +237,18 @@ import Testing
         let shop = try await origin.addTenant("Ordered", products: 1)
         try await origin.test { client in
             try await Self.initAdmin(client, shop, email: "o@ordered.test", password: "a long enough password")
-            let placed = try await client.send(.post, "/api/orders", host: shop.domain.rawValue, body: #"{"lines":[{"slug":"product-1","quantity":1}]}"#)
+            let placed = try await client.send(
+                .post,
+                "/api/orders",
+                host: shop.domain.rawValue,
+                body: #"{"lines":[{"slug":"product-1","quantity":1}]}"#
+            )
             #expect(placed.status == .created)
             let response = try await client.send(
-                .delete, "/admin/products/product-1", host: shop.domain.rawValue, headers: Self.basic("o@ordered.test", "a long enough password")
+                .delete,
+                "/admin/products/product-1",
+                host: shop.domain.rawValue,
+                headers: Self.basic("o@ordered.test", "a long enough password")
             )
             #expect(response.status == .conflict)
             #expect(try await client.send(.get, "/products/product-1", host: shop.domain.rawValue).status == .ok)

@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-@testable import Origin
 import Shared
 import Testing
+
+@testable import Origin
 
 /// Catalogue pages, storefront settings and popular products, on memory repositories.
 @Suite struct CatalogueRoutesTests {
@@ -60,7 +61,12 @@ import Testing
             copy: ["en": ["addToCart": "Buy now"], "de": ["addToCart": "Kaufen"]],
             assistantTools: ["search_products"]
         )
-        let storefront = Storefront(domain: HostName(normalising: "settings.test")!, tenantID: tenant, theme: Theme(name: "Settings Shop"), settings: settings)
+        let storefront = Storefront(
+            domain: HostName(normalising: "settings.test")!,
+            tenantID: tenant,
+            theme: Theme(name: "Settings Shop"),
+            settings: settings
+        )
         #expect(try await origin.repositories.admin.createTenant(name: "Settings Shop", storefront: storefront) == .created)
         try await TenantScope.withTenant(tenant) {
             _ = try await origin.repositories.products.create(tenant, ProductDraft(slug: "product-1", title: "Mug", priceCents: 900, currency: "EUR"))
@@ -85,8 +91,10 @@ import Testing
         let a = try await origin.addTenant("Popular A", products: 3)
         let b = try await origin.addTenant("Popular B", products: 3)
         try await origin.test { client in
-            let orders = [(a, #"{"lines":[{"slug":"product-2","quantity":5},{"slug":"product-1","quantity":1}]}"#),
-                          (b, #"{"lines":[{"slug":"product-3","quantity":9}]}"#)]
+            let orders = [
+                (a, #"{"lines":[{"slug":"product-2","quantity":5},{"slug":"product-1","quantity":1}]}"#),
+                (b, #"{"lines":[{"slug":"product-3","quantity":9}]}"#),
+            ]
             for (shop, body) in orders {
                 let placed = try await client.send(.post, "/api/orders", host: shop.domain.rawValue, body: body)
                 #expect(placed.status == .created)
@@ -113,7 +121,10 @@ import Testing
             let wrong = try await client.send(.get, "/internal/tenants", host: "127.0.0.1", headers: [(StorefrontHeader.internalToken, "nope")])
             #expect(wrong.status == .unauthorized)
             let listed = try await client.send(
-                .get, "/internal/tenants", host: "127.0.0.1", headers: [(StorefrontHeader.internalToken, MemoryOrigin.internalToken)]
+                .get,
+                "/internal/tenants",
+                host: "127.0.0.1",
+                headers: [(StorefrontHeader.internalToken, MemoryOrigin.internalToken)]
             )
             #expect(listed.status == .ok)
             let list = try JSONDecoder().decode(Listed.self, from: Data(buffer: listed.body))

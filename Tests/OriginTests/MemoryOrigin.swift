@@ -3,10 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-@testable import Origin
 import Shared
 import Synchronization
 import Testing
+
+@testable import Origin
 
 /// The origin's routes on memory repositories, driven through the router with no socket, no PostgreSQL and
 /// no Redis. Tenants are added through the repositories, as onboarding would.
@@ -37,7 +38,12 @@ struct MemoryOrigin: Sendable {
         try #require(created == .created)
         try await TenantScope.withTenant(tenant) {
             for index in stride(from: 1, through: products, by: 1) {
-                let draft = ProductDraft(slug: "product-\(index)", title: "\(name) item \(index)", priceCents: Int64(index) * 1000, currency: currency)
+                let draft = ProductDraft(
+                    slug: "product-\(index)",
+                    title: "\(name) item \(index)",
+                    priceCents: Int64(index) * 1000,
+                    currency: currency
+                )
                 _ = try await repositories.products.create(tenant, draft)
             }
         }

@@ -1,6 +1,7 @@
-@testable import Origin
 import Shared
 import Testing
+
+@testable import Origin
 
 /// The memory repositories keep the first tenant wall, as ``TenantDatabase`` does.
 @Suite struct MemoryRepositoryTests {

@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-@testable import Origin
 import Shared
 import Testing
+
+@testable import Origin
 
 /// `POST /api/orders` on memory repositories: validated, idempotent, all or nothing.
 @Suite struct OrderRoutesTests {
@@ -20,7 +21,9 @@ import Testing
         let shop = try await origin.addTenant("Order Shop")
         try await origin.test { client in
             let response = try await client.send(
-                .post, "/api/orders", host: shop.domain.rawValue,
+                .post,
+                "/api/orders",
+                host: shop.domain.rawValue,
                 body: #"{"lines":[{"slug":"product-1","quantity":2},{"slug":"product-2","quantity":1}]}"#
             )
             #expect(response.status == .created)
@@ -49,9 +52,16 @@ import Testing
             #expect(first.status == .created)
             let replay = try await client.send(.post, "/api/orders", host: shop.domain.rawValue, headers: key, body: body)
             #expect(replay.status == .ok)
-            #expect(try JSONDecoder().decode(Order.self, from: Data(buffer: replay.body)) == JSONDecoder().decode(Order.self, from: Data(buffer: first.body)))
+            #expect(
+                try JSONDecoder().decode(Order.self, from: Data(buffer: replay.body))
+                    == JSONDecoder().decode(Order.self, from: Data(buffer: first.body))
+            )
             let reused = try await client.send(
-                .post, "/api/orders", host: shop.domain.rawValue, headers: key, body: #"{"lines":[{"slug":"product-1","quantity":1}]}"#
+                .post,
+                "/api/orders",
+                host: shop.domain.rawValue,
+                headers: key,
+                body: #"{"lines":[{"slug":"product-1","quantity":1}]}"#
             )
             #expect(reused.status == .conflict)
             #expect(reused.text.contains("idempotency key already used"))
@@ -105,11 +115,16 @@ import Testing
         let origin = MemoryOrigin()
         let shop = try await origin.addTenant("Two Currencies", products: 1)
         try await TenantScope.withTenant(shop.tenantID) {
-            _ = try await origin.repositories.products.create(shop.tenantID, ProductDraft(slug: "dollar", title: "Dollar", priceCents: 1, currency: "USD"))
+            _ = try await origin.repositories.products.create(
+                shop.tenantID,
+                ProductDraft(slug: "dollar", title: "Dollar", priceCents: 1, currency: "USD")
+            )
         }
         try await origin.test { client in
             let response = try await client.send(
-                .post, "/api/orders", host: shop.domain.rawValue,
+                .post,
+                "/api/orders",
+                host: shop.domain.rawValue,
                 body: #"{"lines":[{"slug":"product-1","quantity":1},{"slug":"dollar","quantity":1}]}"#
             )
             #expect(response.status == .unprocessableContent)
@@ -128,7 +143,10 @@ import Testing
             let text = try await client.send(.post, "/api/orders", host: shop.domain.rawValue, headers: [("Content-Type", "text/plain")], body: "x")
             #expect(text.status == .unsupportedMediaType)
             let longKey = try await client.send(
-                .post, "/api/orders", host: shop.domain.rawValue, headers: [("Idempotency-Key", String(repeating: "k", count: 201))],
+                .post,
+                "/api/orders",
+                host: shop.domain.rawValue,
+                headers: [("Idempotency-Key", String(repeating: "k", count: 201))],
                 body: #"{"lines":[{"slug":"product-1","quantity":1}]}"#
             )
             #expect(longKey.status == .badRequest)

@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-@testable import Origin
 import Shared
 import Testing
+
+@testable import Origin
 
 /// Product pages and the product JSON API, on memory repositories.
 @Suite struct ProductRoutesTests {
@@ -52,7 +53,10 @@ import Testing
     }
 
     /// Unknown or malformed slugs are 404 with a JSON message, never a server error.
-    @Test(arguments: ["/products/does-not-exist", "/products/UPPER", "/products/%27%3B--", "/api/products/nope", "/api/products/" + String(repeating: "a", count: 300)])
+    @Test(arguments: [
+        "/products/does-not-exist", "/products/UPPER", "/products/%27%3B--", "/api/products/nope",
+        "/api/products/" + String(repeating: "a", count: 300),
+    ])
     func unknownProductIs404(path: String) async throws {
         let origin = MemoryOrigin()
         let shop = try await origin.addTenant("Slug Shop", products: 1)
@@ -98,12 +102,18 @@ import Testing
         let other = try await origin.addTenant("Other Shop")
         try await origin.test { client in
             let refused = try await client.send(
-                .get, "/products/product-1", host: shop.domain.rawValue, headers: [(StorefrontHeader.tenant, other.tenantID.rawValue)]
+                .get,
+                "/products/product-1",
+                host: shop.domain.rawValue,
+                headers: [(StorefrontHeader.tenant, other.tenantID.rawValue)]
             )
             #expect(refused.status == .misdirectedRequest)
             #expect(!refused.text.contains("Claimed Shop") && !refused.text.contains("Other Shop"))
             let agreed = try await client.send(
-                .get, "/products/product-1", host: shop.domain.rawValue, headers: [(StorefrontHeader.tenant, shop.tenantID.rawValue)]
+                .get,
+                "/products/product-1",
+                host: shop.domain.rawValue,
+                headers: [(StorefrontHeader.tenant, shop.tenantID.rawValue)]
             )
             #expect(agreed.status == .ok)
         }

@@ -29,7 +29,11 @@ public struct EdgeAdminService: Service {
 
     public func run() async throws {
         let channel = try await EdgeAdminServer.start(
-            host: listener.bindHost, port: listener.port, token: listener.token, server: server, logger: logger
+            host: listener.bindHost,
+            port: listener.port,
+            token: listener.token,
+            server: server,
+            logger: logger
         )
         let port = channel.localAddress?.port ?? listener.port
         logger.info("edge admin listening", metadata: ["address": "\(listener.bindHost):\(port)"])

@@ -71,7 +71,10 @@ public enum EdgeAssembly {
         var refresher: TenantRefreshService?
         if let source = try tenantSource(configuration, server: server, eventLoops: eventLoops) {
             refresher = TenantRefreshService(
-                source: source, registry: registry, interval: configuration.tenantRefreshInterval, logger: logger
+                source: source,
+                registry: registry,
+                interval: configuration.tenantRefreshInterval,
+                logger: logger
             )
         }
         if case .fixed(let entries) = configuration.tenants { registry.update(entries) }
@@ -122,7 +125,10 @@ public enum EdgeAssembly {
         if let interval = configuration.originHealthCheckInterval {
             services.append(
                 OriginHealthService(
-                    pool: server.originPool, client: server.originClient, eventLoop: eventLoops.next(), interval: interval,
+                    pool: server.originPool,
+                    client: server.originClient,
+                    eventLoop: eventLoops.next(),
+                    interval: interval,
                     logger: logger
                 )
             )

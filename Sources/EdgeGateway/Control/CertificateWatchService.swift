@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOSSL
-import Shared
 import ServiceLifecycle
+import Shared
 import Synchronization
 
 /// Polls the certificate directory and loads new or renewed certificates (cert-manager renews by swapping

@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOSSL
-import Shared
 import ServiceLifecycle
+import Shared
 import Synchronization
 
 /// The edge's live view of tenants: the directory snapshot and one TLS context per storefront domain.

@@ -31,13 +31,16 @@ final class EdgeMetrics: Sendable {
 
     static var responsesDescriptor: MetricNameDescriptor {
         MetricNameDescriptor(
-            metricName: "storefront_edge_responses", unitName: "total", helpText: "Responses per tenant by status class."
+            metricName: "storefront_edge_responses",
+            unitName: "total",
+            helpText: "Responses per tenant by status class."
         )
     }
 
     init() {
         let requestDescriptor = MetricNameDescriptor(
-            metricName: "storefront_edge_request_duration", unitName: "seconds",
+            metricName: "storefront_edge_request_duration",
+            unitName: "seconds",
             helpText: "Time from request head to response end, by cache result."
         )
         var durations: [String: DurationHistogram] = [:]
@@ -51,13 +54,16 @@ final class EdgeMetrics: Sendable {
         requestDuration = durations
         originDuration = registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(
-                metricName: "storefront_edge_origin_duration", unitName: "seconds", helpText: "Origin fetch latency."
+                metricName: "storefront_edge_origin_duration",
+                unitName: "seconds",
+                helpText: "Origin fetch latency."
             ),
             buckets: Self.latencyBuckets
         )
         purgePropagation = registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(
-                metricName: "storefront_edge_purge_propagation", unitName: "seconds",
+                metricName: "storefront_edge_purge_propagation",
+                unitName: "seconds",
                 helpText: "Time from an origin's purge event to its application here."
             ),
             buckets: Self.purgePropagationBuckets

@@ -5,29 +5,57 @@ import Shared
 /// load tool, the dashboard and the tests read).
 extension ScrapedSeries.Family {
     static let requests = Self(
-        name: "storefront_edge_requests_total", kind: .counter, help: "Requests per tenant by cache result.")
+        name: "storefront_edge_requests_total",
+        kind: .counter,
+        help: "Requests per tenant by cache result."
+    )
     static let foreignTenantResponses = Self(
-        name: "storefront_edge_foreign_tenant_responses_total", kind: .counter,
-        help: "Origin responses stamped for another tenant, dropped.")
+        name: "storefront_edge_foreign_tenant_responses_total",
+        kind: .counter,
+        help: "Origin responses stamped for another tenant, dropped."
+    )
     static let hitRatio = Self(
-        name: "storefront_edge_hit_ratio", kind: .gauge, help: "Hits over cacheable requests in the last minute.")
+        name: "storefront_edge_hit_ratio",
+        kind: .gauge,
+        help: "Hits over cacheable requests in the last minute."
+    )
     static let cacheObjects = Self(name: "storefront_edge_cache_objects", kind: .gauge, help: "Objects stored now.")
     static let cacheBytes = Self(
-        name: "storefront_edge_cache_bytes", kind: .gauge, help: "Bytes stored now, as the cache budget counts them.")
+        name: "storefront_edge_cache_bytes",
+        kind: .gauge,
+        help: "Bytes stored now, as the cache budget counts them."
+    )
     static let cacheEvictions = Self(
-        name: "storefront_edge_cache_evictions_total", kind: .counter, help: "Objects evicted to keep to the budget.")
+        name: "storefront_edge_cache_evictions_total",
+        kind: .counter,
+        help: "Objects evicted to keep to the budget."
+    )
     static let cachePurged = Self(name: "storefront_edge_cache_purged_total", kind: .counter, help: "Objects purged.")
     static let coalescedWaiters = Self(
-        name: "storefront_edge_coalesced_waiters", kind: .gauge,
-        help: "Requests waiting now on another request's origin fetch.")
+        name: "storefront_edge_coalesced_waiters",
+        kind: .gauge,
+        help: "Requests waiting now on another request's origin fetch."
+    )
     static let originUp = Self(
-        name: "storefront_edge_origin_up", kind: .gauge, help: "1 when the origin is healthy and not ejected.")
+        name: "storefront_edge_origin_up",
+        kind: .gauge,
+        help: "1 when the origin is healthy and not ejected."
+    )
     static let originOutstanding = Self(
-        name: "storefront_edge_origin_outstanding", kind: .gauge, help: "Requests in flight to the origin.")
+        name: "storefront_edge_origin_outstanding",
+        kind: .gauge,
+        help: "Requests in flight to the origin."
+    )
     static let originRequests = Self(
-        name: "storefront_edge_origin_requests_total", kind: .counter, help: "Requests sent to the origin.")
+        name: "storefront_edge_origin_requests_total",
+        kind: .counter,
+        help: "Requests sent to the origin."
+    )
     static let originEjections = Self(
-        name: "storefront_edge_origin_ejections_total", kind: .counter, help: "Times the origin was ejected.")
+        name: "storefront_edge_origin_ejections_total",
+        kind: .counter,
+        help: "Times the origin was ejected."
+    )
 }
 
 extension EdgeRuntime {

@@ -75,7 +75,8 @@ extension EdgeHTTPHandler {
     }
 
     /// The body as it arrives, with backpressure; the end finishes the response, a break cuts the connection.
-    private func relayBody(context: ChannelHandlerContext, stream: UpstreamBodyStream, chunked: Bool, closeAfter: Bool, tenant: TenantID, uri: String) {
+    private func relayBody(context: ChannelHandlerContext, stream: UpstreamBodyStream, chunked: Bool, closeAfter: Bool, tenant: TenantID, uri: String)
+    {
         activeStream = stream
         let window = StreamWindowState()
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

@@ -129,7 +129,13 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             requestGuard?.requestReceived()
             handle(context: context, head: head, body: body)
         case .refuseAndClose(let head, let status, let message):
-            respondSynthetic(context: context, request: RequestContext(head: head, started: requestStart), status: status, message: message, close: true)
+            respondSynthetic(
+                context: context,
+                request: RequestContext(head: head, started: requestStart),
+                status: status,
+                message: message,
+                close: true
+            )
         case .close:
             context.close(promise: nil)
         }

@@ -1,8 +1,8 @@
 import EdgeCore
-import NIOHTTP1
-import Shared
 import Logging
 import NIOCore
+import NIOHTTP1
+import Shared
 import Synchronization
 
 /// The long-lived parts every request handler shares: tenants, cache, origin client, configuration.

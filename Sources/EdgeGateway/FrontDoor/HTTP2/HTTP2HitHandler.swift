@@ -74,12 +74,13 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         let authority = request[":authority"]
         // The same phases as every other request (checks, tenant, route, lookup); anything but a fresh hit
         // goes on to a stream channel, where the rest of the pipeline runs.
-        guard case .success(let target) = RequestHygiene.check(
-            target: path,
-            isHTTP10: false,
-            transferEncoding: request["transfer-encoding"],
-            host: authority.first
-        ),
+        guard
+            case .success(let target) = RequestHygiene.check(
+                target: path,
+                isHTTP10: false,
+                transferEncoding: request["transfer-encoding"],
+                host: authority.first
+            ),
             case .tenant(let tenant, let settings) = runtime.resolveTenant(
                 hostValues: authority,
                 connectionTenant: connectionTenant,
@@ -119,7 +120,13 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
 
     /// The hit as one HEADERS frame (the stored fields, lowercased, plus `Age`, `X-Cache` and
     /// `Content-Length`) and the stored body buffers as DATA frames, flushed at the end of the read.
-    private func write(_ response: CachedResponse, age: Int, finish: ResponseFinalizer.Finish, streamID: HTTP2StreamID, context: ChannelHandlerContext) {
+    private func write(
+        _ response: CachedResponse,
+        age: Int,
+        finish: ResponseFinalizer.Finish,
+        streamID: HTTP2StreamID,
+        context: ChannelHandlerContext
+    ) {
         let sendBody = finish.sendsBody
         var fields = HPACKHeaders()
         fields.reserveCapacity(8)
@@ -146,7 +153,10 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
                 promise: nil
             )
             if let tail {
-                context.write(wrapOutboundOut(HTTP2Frame(streamID: streamID, payload: .data(.init(data: .byteBuffer(tail), endStream: true)))), promise: nil)
+                context.write(
+                    wrapOutboundOut(HTTP2Frame(streamID: streamID, payload: .data(.init(data: .byteBuffer(tail), endStream: true)))),
+                    promise: nil
+                )
             }
         }
         needsFlush = true
