@@ -103,11 +103,9 @@ let package = Package(
         .executableTarget(
             name: "origin",
             dependencies: [
-                "Origin",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                "Origin", "Shared",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Helpers for tests: certificates, live services on port 0, an HTTPS client with SNI.
@@ -167,6 +165,8 @@ let package = Package(
             name: "OriginIntegrationTests",
             dependencies: [
                 "Origin", "RedisClient", "TestSupport", "EdgeGateway",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

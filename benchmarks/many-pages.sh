@@ -122,7 +122,9 @@ start_nginx() {
   {
     echo "worker_processes 1; worker_rlimit_nofile 16384; pid $work/nginx.pid; error_log $work/nginx-error.log warn;"
     echo "events { worker_connections 4096; }"
-    echo "http { access_log off;"
+    # keepalive_requests also bounds HTTP/2 streams per connection (default 1000): h2load does not
+    # reconnect after nginx's GOAWAY, and wrk would reconnect (a TLS handshake) every 1000 requests.
+    echo "http { access_log off; keepalive_requests 100000000;"
     echo "  proxy_cache_path $work/cache levels=1:2 keys_zone=edge:64m max_size=5g inactive=1d use_temp_path=off;"
     echo "  upstream origins { server 127.0.0.1:$origin_port; keepalive 64; }"
     for d in "${domains[@]}"; do

@@ -18,16 +18,21 @@ import Testing
         try await EdgeFixture.with(origins: [origin], configure: { $0.clock = clock }, body)
     }
 
-    /// stale-while-revalidate: the stale copy at once, one background refresh, then the new version.
-    @Test func staleWhileRevalidate() async throws {
+    /// An origin answering `v1`, `v2`, … (one more per request) with `cacheControl`.
+    static func versionedOrigin(cacheControl: String) async throws -> FakeOrigin {
         let version = NIOLockedValueBox(0)
-        let origin = try await FakeOrigin.start { _ in
+        return try await FakeOrigin.start { _ in
             let current = version.withLockedValue { value -> Int in
                 value += 1
                 return value
             }
-            return FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-while-revalidate=30")], body: "v\(current)")
+            return FakeOrigin.Reply(headers: [("cache-control", cacheControl)], body: "v\(current)")
         }
+    }
+
+    /// stale-while-revalidate: the stale copy at once, one background refresh, then the new version.
+    @Test func staleWhileRevalidate() async throws {
+        let origin = try await Self.versionedOrigin(cacheControl: "public, s-maxage=1, stale-while-revalidate=30")
         defer { Task { await origin.stop() } }
         let clock = ManualEdgeClock()
         try await Self.withEdge(origin: origin, clock: clock) { edge in
@@ -51,14 +56,7 @@ import Testing
 
     /// Past the stale-while-revalidate window the stale copy is not served: the origin's answer is.
     @Test func staleWhileRevalidateWindowEnds() async throws {
-        let version = NIOLockedValueBox(0)
-        let origin = try await FakeOrigin.start { _ in
-            let current = version.withLockedValue { value -> Int in
-                value += 1
-                return value
-            }
-            return FakeOrigin.Reply(headers: [("cache-control", "public, s-maxage=1, stale-while-revalidate=30")], body: "v\(current)")
-        }
+        let origin = try await Self.versionedOrigin(cacheControl: "public, s-maxage=1, stale-while-revalidate=30")
         defer { Task { await origin.stop() } }
         let clock = ManualEdgeClock()
         try await Self.withEdge(origin: origin, clock: clock) { edge in

@@ -201,7 +201,8 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         request.tenant = tenant
         // Cache key and origin request both use the normalised target (tracking parameters dropped).
         let route = runtime.cacheRoute(tenant: tenant, settings: settings, method: head.method.rawValue, target: head.uri) { head.headers[$0] }
-        request.head.uri = route.target
+        // Only a target that lost tracking parameters is written back (a copy of the head).
+        if route.target != head.uri { request.head.uri = route.target }
         request.key = route.key
         if let key = route.key {
             lookup(context: context, request: request, tenant: tenant, key: key)

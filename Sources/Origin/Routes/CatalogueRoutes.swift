@@ -11,8 +11,13 @@ enum CatalogueRoutes {
     }
 
     static func add(to group: RouterGroup<TenantRequestContext>, services: OriginServices) {
-        let cacheControl = services.pageCacheControl
+        addProductRoutes(to: group, services: services)
+        addListRoutes(to: group, services: services)
+    }
 
+    /// One product, as a page and as JSON.
+    private static func addProductRoutes(to group: RouterGroup<TenantRequestContext>, services: OriginServices) {
+        let cacheControl = services.pageCacheControl
         group.get("/products/{slug}") { request, context -> Response in
             // Product pages that reached an origin, per tenant: the hit ratio as the origins observe it
             // (the load tool's per-tenant view). One series per storefront, a bounded set.
@@ -37,6 +42,11 @@ enum CatalogueRoutes {
                 tags: [.tenant(context.tenant), .product(context.tenant, product.id)]
             )
         }
+    }
+
+    /// Lists: catalogue pages (JSON and HTML), popular products, the storefront's settings.
+    private static func addListRoutes(to group: RouterGroup<TenantRequestContext>, services: OriginServices) {
+        let cacheControl = services.pageCacheControl
         group.get("/api/products") { request, context -> Response in
             let result = try await listPage(services, request: request, context: context)
             return try Responses.json(

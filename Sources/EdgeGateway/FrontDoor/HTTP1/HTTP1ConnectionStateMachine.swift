@@ -86,41 +86,50 @@ struct HTTP1ConnectionStateMachine {
 
     /// A request part arrived from the decoder.
     mutating func partRead(_ part: HTTPServerRequestPart) -> ReadAction {
-        switch (state, part) {
-        case (.waiting, _) where pipelining, (.writing, _) where pipelining:
+        switch state {
+        case .waiting, .writing:
+            guard pipelining else { return protocolError() }
             queued.append(part)
-            guard queued.count <= Self.maximumQueuedParts else {
-                state = .closing
-                return .close
-            }
+            guard queued.count <= Self.maximumQueuedParts else { return protocolError() }
             return .none
-        case (.closing, _):
+        case .closing:
             return .none
-        case (.idle, .head(let head)):
+        case .idle:
+            guard case .head(let head) = part else { return protocolError() }
             state = .readingBody(head, nil)
             return .startRequest(head)
-        case (.readingBody(let head, var body), .body(var bytes)):
-            guard (body?.readableBytes ?? 0) + bytes.readableBytes <= maximumBodySize else {
-                state = .closing
-                return .refuseAndClose(head, .payloadTooLarge, "request body too large")
+        case .readingBody(let head, var body):
+            switch part {
+            case .body(var bytes):
+                guard (body?.readableBytes ?? 0) + bytes.readableBytes <= maximumBodySize else {
+                    state = .closing
+                    return .refuseAndClose(head, .payloadTooLarge, "request body too large")
+                }
+                // Take the body out of the state while appending: no copy-on-write of the buffer.
+                state = .waiting
+                if body == nil { body = bytes } else { body!.writeBuffer(&bytes) }
+                state = .readingBody(head, body)
+                return .none
+            case .end:
+                state = .waiting
+                return .process(head, body)
+            case .head:
+                return protocolError()
             }
-            // Take the body out of the state while appending: no copy-on-write of the buffer.
-            state = .waiting
-            if body == nil { body = bytes } else { body!.writeBuffer(&bytes) }
-            state = .readingBody(head, body)
-            return .none
-        case (.readingBody(let head, let body), .end):
-            state = .waiting
-            return .process(head, body)
-        default:
-            state = .closing
-            return .close
         }
+    }
+
+    /// A part where none may come: the connection closes.
+    private mutating func protocolError() -> ReadAction {
+        state = .closing
+        return .close
     }
 
     /// The current request's target was normalised by the request checks.
     mutating func targetNormalised(_ target: String) {
-        guard case .readingBody(var head, let body) = state else { return }
+        // Most targets are already normal: no copy of the head for them.
+        guard case .readingBody(var head, let body) = state, head.uri != target else { return }
+        state = .waiting
         head.uri = target
         state = .readingBody(head, body)
     }
