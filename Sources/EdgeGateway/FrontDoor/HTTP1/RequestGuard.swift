@@ -36,9 +36,12 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         self.phase = .idle(since: .now())
     }
 
+    /// The event loop's time: its timers run on it, and an `EmbeddedEventLoop` moves it by hand in tests.
+    private var now: NIODeadline { context?.eventLoop.now ?? .now() }
+
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        phase = .idle(since: .now())
+        phase = .idle(since: now)
         arm(context: context)
     }
 
@@ -53,13 +56,13 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let bytes = unwrapInboundIn(data)
         switch phase {
         case .idle:
-            phase = .head(started: .now(), lineBytes: 0, lineComplete: false)
+            phase = .head(started: now, lineBytes: 0, lineComplete: false)
             if !checkLine(bytes, context: context) { return }
             arm(context: context)
         case .head:
             if !checkLine(bytes, context: context) { return }
         case .body:
-            phase = .body(lastByte: .now())
+            phase = .body(lastByte: now)
         case .responding:
             break
         }
@@ -92,7 +95,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The head was parsed; a body follows when `expectsBody`.
     func headReceived(expectsBody: Bool) {
-        phase = expectsBody ? .body(lastByte: .now()) : .responding
+        phase = expectsBody ? .body(lastByte: now) : .responding
     }
 
     /// The whole request arrived.
@@ -102,7 +105,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The response went out; the connection waits for the next request.
     func responseSent() {
-        phase = .idle(since: .now())
+        phase = .idle(since: now)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -152,11 +155,11 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context, !closed else { return }
         guard let deadline = deadline() else {
             // Responding: look again a head timeout later (the phase changes when the response is sent).
-            timerDeadline = .now() + limits.requestHeadTimeout
+            timerDeadline = now + limits.requestHeadTimeout
             timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: timerDeadline!) { [weak self] in self?.fire() }
             return
         }
-        guard deadline <= .now() else {
+        guard deadline <= now else {
             arm(context: context)
             return
         }
