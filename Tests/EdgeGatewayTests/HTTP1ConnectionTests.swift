@@ -17,10 +17,14 @@ import Testing
     static let host = "alpine.test"
 
     /// An edge runtime with one plain-HTTP tenant and `pages` stored (path → body).
-    private func makeRuntime(pages: [String: String]) throws -> EdgeRuntime {
+    private func makeRuntime(pages: [String: String], plainHTTP: Bool = true) throws -> EdgeRuntime {
         let registry = TenantRegistry(certificateDirectory: nil, logger: TestEnvironment.logger)
         registry.update([
-            TenantDirectoryEntry(domain: HostName(normalising: Self.host)!, tenantID: Self.tenant, edge: TenantEdgeSettings(plainHTTP: true))
+            TenantDirectoryEntry(
+                domain: HostName(normalising: Self.host)!,
+                tenantID: Self.tenant,
+                edge: TenantEdgeSettings(plainHTTP: plainHTTP)
+            )
         ])
         let configuration = EdgeConfiguration(origins: [HTTPEndpoint(host: "127.0.0.1", port: 1)])
         let runtime = EdgeRuntime(
@@ -39,8 +43,8 @@ import Testing
         return runtime.cacheRoute(tenant: Self.tenant, settings: settings, method: "GET", target: path) { _ in [] }.key!
     }
 
-    private func store(_ body: String, at path: String, in runtime: EdgeRuntime) {
-        var head = HTTPResponseHead(version: .http1_1, status: .ok)
+    private func store(_ body: String, at path: String, in runtime: EdgeRuntime, status: HTTPResponseStatus = .ok) {
+        var head = HTTPResponseHead(version: .http1_1, status: status)
         head.headers.add(name: "cache-control", value: "s-maxage=60")
         let response = CachedResponse(head: head, body: ByteBuffer(string: body), compact: true)
         runtime.cache.store(key(path, in: runtime), payload: response, size: response.cost, now: runtime.now(), ttlSeconds: 60)
@@ -167,5 +171,26 @@ import Testing
         #expect(try written(channel).hasPrefix("HTTP/1.1 421"))
         channel.embeddedEventLoop.run()
         #expect(!channel.isActive)
+    }
+
+    /// A tenant served over HTTPS only, asked on the plain listener: a permanent redirect a client may keep
+    /// (no `Cache-Control: no-store`), and the connection closes.
+    @Test func plainListenerRedirectsToHTTPS() throws {
+        let channel = try connection(try makeRuntime(pages: [:], plainHTTP: false))
+        try send(request("/products/a?x=1"), on: channel)
+        let out = try written(channel)
+        #expect(out.hasPrefix("HTTP/1.1 308"))
+        #expect(out.contains("location: https://\(Self.host):8443/products/a?x=1\r\n"))
+        #expect(!out.lowercased().contains("cache-control"))
+        #expect(out.contains("connection: close\r\n"))
+    }
+
+    /// A status NIO has no name for keeps the origin's reason phrase on the way out.
+    @Test func unknownStatusKeepsItsReasonPhrase() throws {
+        let runtime = try makeRuntime(pages: [:])
+        store("gone fishing", at: "/odd", in: runtime, status: .custom(code: 299, reasonPhrase: "Gone Fishing"))
+        let channel = try connection(runtime)
+        try send(request("/odd"), on: channel)
+        #expect(try written(channel).hasPrefix("HTTP/1.1 299 Gone Fishing\r\n"))
     }
 }

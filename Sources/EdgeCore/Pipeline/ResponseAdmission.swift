@@ -101,6 +101,16 @@ public enum ResponseAdmission {
         }
     }
 
+    /// The decision for a request that passed the cache: served as it came, unless the origin stamped it for
+    /// another tenant. Needs none of the response's caching fields.
+    /// - Parameters:
+    ///   - stampedTenant: the tenant the origin stamped on the response, if any.
+    ///   - tenant: the tenant the request was resolved to.
+    public static func decidePassed(stampedTenant: String?, tenant: TenantID) -> Decision {
+        if let stampedTenant, stampedTenant != tenant.rawValue { return .refuse(stampedTenant: stampedTenant) }
+        return .serveOnly(.requestPassed)
+    }
+
     /// Decides what happens to an origin response.
     /// - Parameters:
     ///   - response: its facts.
@@ -117,8 +127,8 @@ public enum ResponseAdmission {
         limits: Limits,
         nowWallSeconds: Int
     ) -> Decision {
-        if let stamped = response.stampedTenant, stamped != tenant.rawValue { return .refuse(stampedTenant: stamped) }
-        guard isLookup else { return .serveOnly(.requestPassed) }
+        let passed = decidePassed(stampedTenant: response.stampedTenant, tenant: tenant)
+        guard isLookup, passed == .serveOnly(.requestPassed) else { return passed }
         let date = response.date.flatMap(HTTPDate.parse) ?? nowWallSeconds
         let policy = CachePolicy.classify(
             status: response.status,

@@ -44,7 +44,7 @@ extension EdgeHTTPHandler {
         }
         var head = response.head
         head.version = requestHead.version
-        head.status = HTTPResponseStatus(statusCode: finish.status)
+        head.status = Self.status(finish, from: response.status)
         if let age { head.headers.replaceOrAdd(name: "age", value: String(age)) }
         // A coalesced request was served from the cache's one fetch: to the client, a hit.
         head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: outcome.header)
@@ -70,7 +70,7 @@ extension EdgeHTTPHandler {
         let bodyBytes = finish.sendsBody ? response.bodyLength : 0
         let inline = bodyBytes <= Self.coalescedBodyLimit
         var head = context.channel.allocator.buffer(capacity: response.serializedFields.readableBytes + 128 + (inline ? bodyBytes : 0))
-        HTTP1ResponseSerializer.writeStatusLine(version: version, status: HTTPResponseStatus(statusCode: finish.status), into: &head)
+        HTTP1ResponseSerializer.writeStatusLine(version: version, status: Self.status(finish, from: response.status), into: &head)
         var fields = response.serializedFields
         head.writeBuffer(&fields)
         if let age {
@@ -110,6 +110,12 @@ extension EdgeHTTPHandler {
         }
     }
 
+    /// The status to send: the response's own (with the origin's reason phrase, for codes NIO does not
+    /// know), or 304 when the finaliser turned it into one.
+    static func status(_ finish: ResponseFinalizer.Finish, from original: HTTPResponseStatus) -> HTTPResponseStatus {
+        finish.status == Int(original.code) ? original : HTTPResponseStatus(statusCode: finish.status)
+    }
+
     /// Bodies up to this size are written in the same buffer as the head (a TLS record holds 16 KiB).
     static let coalescedBodyLimit = 12 * 1024
 
@@ -117,13 +123,15 @@ extension EdgeHTTPHandler {
     /// - Parameters:
     ///   - close: the connection closes after it (a malformed or refused request).
     ///   - fields: extra header fields (`Location` of a redirect).
+    ///   - noStore: `Cache-Control: no-store` (errors); a permanent redirect may be kept by the client.
     func respondSynthetic(
         context: ChannelHandlerContext,
         request: RequestContext,
         status: HTTPResponseStatus,
         message: String,
         close: Bool,
-        fields: [(String, String)] = []
+        fields: [(String, String)] = [],
+        noStore: Bool = true
     ) {
         let body = context.channel.allocator.buffer(string: message + "\n")
         let finish = ResponseFinalizer.finish(
@@ -138,7 +146,7 @@ extension EdgeHTTPHandler {
         var head = HTTPResponseHead(version: request.head.version, status: status)
         for (name, value) in fields { head.headers.add(name: name, value: value) }
         head.headers.add(name: "content-type", value: "text/plain; charset=utf-8")
-        head.headers.add(name: "cache-control", value: "no-store")
+        if noStore { head.headers.add(name: "cache-control", value: "no-store") }
         finishHead(context: context, head: head, finish: finish, body: finish.sendsBody ? body : nil)
     }
 

@@ -45,16 +45,18 @@ extension EdgeHTTPHandler {
         let hasLength = head.headers.contains(name: "content-length")
         // HTTP/1.1 without a length: chunked; HTTP/1.0 without a length: the end of the connection ends it.
         let chunked = rawHTTP1 && !hasLength && request.version != .http1_0
-        let finish = ResponseFinalizer.finish(
+        var finish = ResponseFinalizer.finish(
             method: request.method.rawValue,
             status: Int(head.status.code),
             body: .streamed,
             validatorMatched: request.method == .GET
                 && HTTPComparisons.ifNoneMatch(request.headers["if-none-match"], matches: head.headers.first(name: "etag") ?? ""),
-            keepAlive: request.isKeepAlive && !(rawHTTP1 && !hasLength && !chunked),
+            keepAlive: request.isKeepAlive,
             lastOnConnection: lastOnConnection
         )
-        head.status = HTTPResponseStatus(statusCode: finish.status)
+        // A body with neither a length nor chunked coding (HTTP/1.0) ends with the connection.
+        if finish.sendsBody, rawHTTP1, !hasLength, !chunked { finish.closesConnection = true }
+        head.status = Self.status(finish, from: head.status)
         guard finish.sendsBody else {
             stream.cancel()
             finishHead(context: context, head: head, finish: finish, body: nil)

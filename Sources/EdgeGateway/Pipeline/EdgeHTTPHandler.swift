@@ -194,7 +194,8 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 status: .permanentRedirect,
                 message: "moved to \(location)",
                 close: true,
-                fields: [("location", location)]
+                fields: [("location", location)],
+                noStore: false
             )
             return
         }
@@ -203,7 +204,6 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let route = runtime.cacheRoute(tenant: tenant, settings: settings, method: head.method.rawValue, target: head.uri) { head.headers[$0] }
         // Only a target that lost tracking parameters is written back (a copy of the head).
         if route.target != head.uri { request.head.uri = route.target }
-        request.key = route.key
         if let key = route.key {
             lookup(context: context, request: request, tenant: tenant, key: key)
         } else {

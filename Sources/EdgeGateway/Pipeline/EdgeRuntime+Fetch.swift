@@ -81,10 +81,17 @@ extension EdgeRuntime {
         // larger receive buffer (or grown by doubling), and the cache's memory stays close to what it
         // accounts for.
         let answer = CachedResponse(head: taken.head, body: taken.body, bodyOmitted: key == nil && request.method == .HEAD, compact: key != nil)
+        let stamped = response.head.headers.first(name: StorefrontHeader.tenant)
+        guard key != nil else {
+            // A pass is served as it came: no caching fields to read.
+            let decision = ResponseAdmission.decidePassed(stampedTenant: stamped, tenant: tenant)
+            if case .refuse(let foreign) = decision { recordForeignTenant(foreign, request: request, tenant: tenant) }
+            return Admitted(decision: decision, answer: answer, age: 0, revalidated: false, varies: false)
+        }
         let fields = taken.fieldsAsSent
         let facts = ResponseAdmission.Response(
             status: Int(taken.head.status.code),
-            stampedTenant: response.head.headers.first(name: StorefrontHeader.tenant),
+            stampedTenant: stamped,
             cacheControl: CacheControl(fieldValues: fields["cache-control"]),
             ageSeconds: max(0, Int(fields.first(name: "age") ?? "") ?? 0),
             hasSetCookie: fields.contains(name: "set-cookie"),

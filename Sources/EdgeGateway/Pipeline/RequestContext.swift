@@ -3,7 +3,8 @@ import NIOHTTP1
 import Shared
 
 /// One request on its way through the pipeline, the same for HTTP/1.1 and HTTP/2: filled in phase by phase
-/// (checks, tenant, route, lookup, fetch) and read by the last ones (finish, log and count).
+/// (checks, tenant, route, fetch) and read by the last ones (finish, log and count). The cache key is
+/// handed from phase to phase with the request, since a `Vary` lookup may change it.
 ///
 /// A value: a request waiting on a coalesced fetch keeps its own copy in its waiter.
 struct RequestContext {
@@ -14,8 +15,6 @@ struct RequestContext {
     let started: UInt64
     /// The tenant SNI and Host resolved to; `nil` until then (answers before it name none).
     var tenant: TenantID?
-    /// The cache key; `nil` when the request passes the cache.
-    var key: CacheKey?
     /// The origin that answered a fetch, and how long it took.
     var origin: HTTPEndpoint?
     var originNanoseconds: UInt64?
