@@ -1,13 +1,24 @@
 /// Which origin instance gets the next request: least outstanding requests among the usable ones, with
 /// active health (probes) and passive outlier ejection (consecutive failures) deciding what is usable.
 ///
+/// An origin's 5xx is usually one tenant's or one page's application error, not a dead host: by default only
+/// failures to get an answer (connect errors, resets, timeouts) count towards ejection, and statuses only when
+/// configured (``Policy/ejectOnStatuses``). And the pool never ejects its way to nothing: below
+/// ``Policy/panicThreshold`` of members usable, every member is used again (Envoy's panic mode), so the
+/// last origin standing keeps receiving requests.
+///
 /// Pure state and decisions; the edge keeps one behind a lock and calls it twice per origin request
 /// (``acquire(now:excluding:)`` and ``release(_:outcome:now:)``), never on the cache-hit path.
 public struct OriginBalancer<Endpoint: Hashable & Sendable>: Sendable {
     /// When a member is taken out of rotation.
     public struct Policy: Sendable {
-        /// Consecutive failures (connect errors, timeouts, 502/503/504) that eject a member.
+        /// Consecutive failures (connect errors, resets, timeouts, and ``ejectOnStatuses``) that eject a member.
         public var ejectAfterFailures = 3
+        /// Response statuses that count as failures towards ejection; none by default.
+        public var ejectOnStatuses: Set<Int> = []
+        /// Below this fraction of members usable, every member is used (healthy or not, ejected or not):
+        /// ejection never takes the last origins away. 0 turns panic mode off.
+        public var panicThreshold = 0.5
         /// How long an ejection lasts the first time; each further ejection in a row doubles it.
         public var ejectionNanoseconds: UInt64 = 5_000_000_000
         /// The longest ejection.
@@ -21,9 +32,13 @@ public struct OriginBalancer<Endpoint: Hashable & Sendable>: Sendable {
     /// How a request to a member ended.
     public enum Outcome: Sendable {
         case success
-        /// Could not connect, timed out, or the origin answered 502/503/504.
+        /// No answer (could not connect, reset, timed out), or a status in ``Policy/ejectOnStatuses``.
         case failure
     }
+
+    /// Whether an answer with `status` counts as a failure towards ejection.
+    /// - Parameter status: the response's status code.
+    public func countsAsFailure(status: Int) -> Bool { policy.ejectOnStatuses.contains(status) }
 
     /// One origin instance as the balancer sees it.
     public struct Member: Sendable, Equatable {
@@ -60,7 +75,7 @@ public struct OriginBalancer<Endpoint: Hashable & Sendable>: Sendable {
     }
 
     /// Picks the usable member with the fewest outstanding requests (ties go round-robin) and counts the
-    /// request against it; `nil` when no member is usable.
+    /// request against it; in panic mode (too few usable) any member; `nil` when none is left to try.
     /// - Parameters:
     ///   - now: monotonic nanoseconds.
     ///   - excluding: members already tried for this request.
@@ -68,10 +83,11 @@ public struct OriginBalancer<Endpoint: Hashable & Sendable>: Sendable {
         guard !members.isEmpty else { return nil }
         var best: Int?
         let count = members.count
+        let panicking = Double(usableCount(now: now)) < policy.panicThreshold * Double(count)
         for step in 0..<count {
             let index = (nextStart + step) % count
             let member = members[index]
-            guard member.usable(now: now), !excluding.contains(member.endpoint) else { continue }
+            guard panicking || member.usable(now: now), !excluding.contains(member.endpoint) else { continue }
             if best == nil || member.outstanding < members[best!].outstanding { best = index }
         }
         nextStart = (nextStart + 1) % count

@@ -57,8 +57,11 @@ import Testing
         #expect(balancer.usableCount(now: 0) == 2)
     }
 
+    /// With panic mode off, a pool with no usable member has nothing to offer.
     @Test func nothingUsableMeansNil() {
-        var balancer = Balancer(endpoints: ["a"])
+        var policy = Balancer.Policy()
+        policy.panicThreshold = 0
+        var balancer = Balancer(endpoints: ["a"], policy: policy)
         balancer.probed("a", healthy: false)
         balancer.probed("a", healthy: false)
         #expect(balancer.acquire(now: 0) == nil)

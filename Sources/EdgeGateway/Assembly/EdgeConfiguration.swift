@@ -31,6 +31,9 @@ public struct EdgeConfiguration: Sendable {
     public var revalidationGraceSeconds = 3600
     /// How long an origin has to answer.
     public var originTimeout: TimeAmount = .seconds(10)
+    /// When an origin is taken out of rotation: failures that count (connect errors, resets, timeouts; statuses
+    /// only if listed), ejection times, and the panic threshold below which every origin is used again.
+    public var originPolicy = OriginBalancer<HTTPEndpoint>.Policy()
     /// The clock of every time-based decision (freshness, ages, ejection); tests pass a ``ManualEdgeClock``.
     public var clock: any EdgeClock = SystemEdgeClock()
 

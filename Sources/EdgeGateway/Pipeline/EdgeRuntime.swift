@@ -29,7 +29,7 @@ final class EdgeRuntime: Sendable {
         self.client = client
         self.logger = logger
         self.clock = configuration.clock
-        self.pool = OriginPool(endpoints: configuration.origins, clock: configuration.clock)
+        self.pool = OriginPool(endpoints: configuration.origins, policy: configuration.originPolicy, clock: configuration.clock)
     }
 
     /// Resumes every request waiting on `key`'s fetch, each on its own event loop.

@@ -9,7 +9,8 @@ import Synchronization
 extension EdgeRuntime {
     /// Sends a request to the least loaded usable origin. An idempotent request that could not reach an
     /// origin (connect failure, or the connection closed before any response byte) is tried once more on
-    /// another one. 502/503/504 answers, timeouts and connect failures count towards ejecting the origin.
+    /// another one. Connect failures, resets and timeouts count towards ejecting the origin; statuses only
+    /// where the pool's policy says so.
     func sendToOrigin(
         _ head: HTTPRequestHead,
         body: ByteBuffer?,
@@ -24,7 +25,7 @@ extension EdgeRuntime {
         let idempotent = head.method == .GET || head.method == .HEAD || head.method == .OPTIONS
         return client.execute(head, body: body, to: origin, on: loop, deadline: deadline, streamAbove: streamAbove)
             .flatMapWithEventLoop { response, loop in
-                let failed = [502, 503, 504].contains(Int(response.head.status.code))
+                let failed = self.pool.countsAsFailure(status: Int(response.head.status.code))
                 self.pool.release(origin, outcome: failed ? .failure : .success)
                 return loop.makeSucceededFuture((response, origin))
             }

@@ -52,6 +52,11 @@ public final class OriginPool: Sendable {
         balancer.withLock { $0.release(endpoint, outcome: outcome, now: now) }
     }
 
+    /// Whether an origin's answer with `status` counts towards ejecting it (``OriginBalancer/Policy/ejectOnStatuses``).
+    func countsAsFailure(status: Int) -> Bool {
+        balancer.withLock { $0.countsAsFailure(status: status) }
+    }
+
     func probed(_ endpoint: HTTPEndpoint, healthy: Bool) {
         balancer.withLock { $0.probed(endpoint, healthy: healthy) }
     }
