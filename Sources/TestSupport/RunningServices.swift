@@ -41,7 +41,7 @@ extension TestEnvironment {
         configuration.tenants = .fixed(tenants)
         configuration.certificateDirectory = certificates.directory
         configuration.redis = nil
-        configuration.originHealthCheckInterval = nil
+        configuration.originHealthCheck = nil
         configuration.admin = .init(bindHost: "127.0.0.1", port: 0, token: edgeAdminToken)
         configuration.drainTimeout = .seconds(5)
         return configuration
@@ -121,7 +121,7 @@ public func withRunningEdgeLearningFromOrigin<Result: Sendable>(
     configuration.internalToken = "test-internal-token"
     configuration.tenantRefreshInterval = periodicRefresh
     configuration.redis = HTTPEndpoint(host: "127.0.0.1", port: TestEnvironment.redisPort)
-    configuration.originHealthCheckInterval = .seconds(2)
+    configuration.originHealthCheck = OriginHealthService.Check()
     return try await withRunningEdge(configuration: configuration) { edge in
         // Give the subscriptions a moment to be in place before the test publishes.
         try await Task.sleep(for: .milliseconds(200))

@@ -44,6 +44,14 @@ struct EdgeCommand: AsyncParsableCommand {
     var adminToken = env("EDGE_ADMIN_TOKEN", "dev-edge-admin-token")
     @Option(help: "Redis host:port for tenant-change and purge events, or 'off' (env EDGE_REDIS).")
     var redis = env("EDGE_REDIS", "127.0.0.1:56379")
+    @Option(help: "Seconds between origin health probes; 0 turns active checks off (env EDGE_HEALTH_INTERVAL).")
+    var healthInterval = Int(env("EDGE_HEALTH_INTERVAL", "2"))!
+    @Option(help: "Path of the origin health probe (env EDGE_HEALTH_PATH).") var healthPath = env("EDGE_HEALTH_PATH", "/health")
+    @Option(help: "Status a healthy origin answers (env EDGE_HEALTH_STATUS).") var healthStatus = Int(env("EDGE_HEALTH_STATUS", "200"))!
+    @Option(help: "Host sent with health probes; empty sends the origin's address (env EDGE_HEALTH_HOST).")
+    var healthHost = env("EDGE_HEALTH_HOST", "")
+    @Option(help: "Origin statuses that count towards ejection, e.g. 502,503; empty: none (env EDGE_EJECT_ON_STATUSES).")
+    var ejectOnStatuses = env("EDGE_EJECT_ON_STATUSES", "")
 
     func run() async throws {
         var configuration = EdgeConfiguration(origins: [])
@@ -64,9 +72,22 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.cacheByteBudget = cacheMB * 1024 * 1024
         configuration.eventLoopThreads = threads
         configuration.admin = adminPort == 0 ? nil : .init(bindHost: adminBind, port: adminPort, token: adminToken)
+        configuration.originHealthCheck = healthInterval == 0 ? nil : healthCheck()
+        configuration.originPolicy.ejectOnStatuses = Set(ejectOnStatuses.split(separator: ",").compactMap { Int($0) })
         var logger = Logger(label: "edge")
         logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
         try await EdgeAssembly.run(configuration: configuration, logger: logger)
+    }
+}
+
+extension EdgeCommand {
+    func healthCheck() -> OriginHealthService.Check {
+        var check = OriginHealthService.Check()
+        check.interval = .seconds(healthInterval)
+        check.path = healthPath
+        check.expectedStatus = healthStatus
+        check.host = healthHost.isEmpty ? nil : healthHost
+        return check
     }
 }
 

@@ -105,7 +105,11 @@ import Testing
                 client: edge.server.originClient,
                 eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
                 // Generous: on a loaded CI machine a 1 s probe of the healthy origin can time out too.
-                timeout: .seconds(10),
+                check: {
+                    var check = OriginHealthService.Check()
+                    check.timeout = .seconds(10)
+                    return check
+                }(),
                 logger: TestEnvironment.logger
             )
             await probes.probeAll()

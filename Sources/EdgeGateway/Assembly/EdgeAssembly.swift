@@ -122,13 +122,13 @@ public enum EdgeAssembly {
         logger: Logger
     ) -> [any Service] {
         var services: [any Service] = []
-        if let interval = configuration.originHealthCheckInterval {
+        if let check = configuration.originHealthCheck {
             services.append(
                 OriginHealthService(
                     pool: server.originPool,
                     client: server.originClient,
                     eventLoop: eventLoops.next(),
-                    interval: interval,
+                    check: check,
                     logger: logger
                 )
             )

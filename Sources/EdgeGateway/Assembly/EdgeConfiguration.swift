@@ -42,8 +42,9 @@ public struct EdgeConfiguration: Sendable {
     /// Where the origins come from while the edge runs: `nil` keeps ``origins``; a file or a DNS name is read
     /// once at start (replacing ``origins``) and again every 2 s.
     public var originDiscovery: OriginDiscoveryService.Source?
-    /// How often every origin's `/health` is probed; `nil` turns active health checks off.
-    public var originHealthCheckInterval: Duration? = .seconds(2)
+    /// The active health check of every origin (path, interval, expected status, Host); `nil` turns it off
+    /// (passive ejection only).
+    public var originHealthCheck: OriginHealthService.Check? = OriginHealthService.Check()
     /// Where the tenant directory comes from.
     public var tenants: Tenants = .origin
     /// The token of the origins' internal API (`GET /internal/tenants`).

@@ -7,31 +7,36 @@ import ServiceLifecycle
 import Synchronization
 
 /// Active health checks: `GET <path>` on every origin at an interval; failed probes take an origin out of
-/// rotation until one succeeds.
+/// rotation until one succeeds (panic mode in ``OriginBalancer`` keeps the last origins in use regardless).
 public struct OriginHealthService: Service {
+    /// What a probe asks and what counts as healthy.
+    public struct Check: Sendable {
+        /// The path probed.
+        public var path = "/health"
+        /// How often every origin is probed.
+        public var interval: Duration = .seconds(2)
+        /// How long a probe may take.
+        public var timeout: TimeAmount = .seconds(1)
+        /// The status a healthy origin answers.
+        public var expectedStatus = 200
+        /// The `Host` sent; `nil` sends the origin's own address (an origin that routes by Host may want a
+        /// storefront's domain here).
+        public var host: String?
+
+        public init() {}
+    }
+
     let pool: OriginPool
     let client: HTTP1Client
     let eventLoop: any EventLoop
-    let path: String
-    let interval: Duration
-    let timeout: TimeAmount
+    let check: Check
     let logger: Logger
 
-    public init(
-        pool: OriginPool,
-        client: HTTP1Client,
-        eventLoop: any EventLoop,
-        path: String = "/health",
-        interval: Duration = .seconds(2),
-        timeout: TimeAmount = .seconds(1),
-        logger: Logger
-    ) {
+    public init(pool: OriginPool, client: HTTP1Client, eventLoop: any EventLoop, check: Check = Check(), logger: Logger) {
         self.pool = pool
         self.client = client
         self.eventLoop = eventLoop
-        self.path = path
-        self.interval = interval
-        self.timeout = timeout
+        self.check = check
         self.logger = logger
     }
 
@@ -40,12 +45,12 @@ public struct OriginHealthService: Service {
         await withTaskGroup(of: Void.self) { group in
             for endpoint in pool.endpoints {
                 group.addTask {
-                    var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path)
-                    head.headers.add(name: "host", value: endpoint.host)
+                    var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: check.path)
+                    head.headers.add(name: "host", value: check.host ?? endpoint.host)
                     let healthy: Bool
                     do {
-                        let response = try await client.execute(head, to: endpoint, on: eventLoop, deadline: .now() + timeout).get()
-                        healthy = response.head.status == .ok
+                        let response = try await client.execute(head, to: endpoint, on: eventLoop, deadline: .now() + check.timeout).get()
+                        healthy = Int(response.head.status.code) == check.expectedStatus
                     } catch {
                         healthy = false
                     }
@@ -64,7 +69,7 @@ public struct OriginHealthService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await probeAll()
-                do { try await Task.sleep(for: interval) } catch { return }
+                do { try await Task.sleep(for: check.interval) } catch { return }
             }
         }
     }
