@@ -158,7 +158,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     || (head.headers.first(name: "content-length").flatMap(Int.init) ?? 0) > 0
             )
         case .failure(let refusal):
-            connection.requestRefused()
+            connection.closed()
             respondSynthetic(
                 context: context,
                 request: RequestContext(head: head, started: requestStart),

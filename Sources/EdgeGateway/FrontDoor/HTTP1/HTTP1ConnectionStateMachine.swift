@@ -36,7 +36,7 @@ struct HTTP1ConnectionStateMachine {
     enum ReadAction {
         /// Nothing now (queued behind the response in progress, appended to the body, or dropped).
         case none
-        /// A new request's head: check it (``requestRefused()`` if it is refused).
+        /// A new request's head: check it (``closed()`` if it is refused).
         case startRequest(HTTPRequestHead)
         /// The request is complete: run the pipeline.
         case process(HTTPRequestHead, ByteBuffer?)
@@ -134,11 +134,6 @@ struct HTTP1ConnectionStateMachine {
         state = .readingBody(head, body)
     }
 
-    /// The request checks refused the request: it is answered and the connection closes.
-    mutating func requestRefused() {
-        state = .closing
-    }
-
     /// The decoder could not parse what came next: answer it now (400/431 and close), or after the
     /// responses in progress when it arrived behind them.
     /// - Returns: the status to answer with now, or `nil` when it waits its turn.
@@ -205,7 +200,8 @@ struct HTTP1ConnectionStateMachine {
         draining = true
     }
 
-    /// The relayed response broke off, or the connection is going away: nothing more is answered.
+    /// The connection is ending: the request checks refused the request (it is answered, then the
+    /// connection closes), a relayed response broke off, or the client went away. Nothing more is read.
     mutating func closed() {
         state = .closing
     }
