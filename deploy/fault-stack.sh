@@ -205,8 +205,9 @@ origin_env() {
   export PG_PRIMARY_PORT=$P_PG_PRIMARY PG_REPLICA_PORT=$P_PG_REPLICA PG_DATABASE=storefront
   export REDIS_HOST=127.0.0.1 REDIS_PORT=$P_REDIS ADMIN_TOKEN INTERNAL_TOKEN=fault-suite-internal
   # The write stream touches both tenants on every origin about every 2 s: with the default read-your-writes
-  # window (2 s) nearly every read would go to the primary and a replica fault would test nothing.
-  export READ_YOUR_WRITES_MS=${FAULTS_READ_YOUR_WRITES_MS:-0}
+  # window (2 s) nearly every read would go to the primary and a replica fault would test little. With 500 ms
+  # about a quarter of the reads follow a write to the primary and the rest go to the replica: both paths.
+  export READ_YOUR_WRITES_MS=${FAULTS_READ_YOUR_WRITES_MS:-500}
 }
 
 prepare_database() {
