@@ -5,11 +5,11 @@ import NIOCore
 import NIOPosix
 import UpstreamHTTP
 
-/// Drives the real stack with a storefront workload and reports the hit rate and latency users see.
-@main
+/// Drives the real stack with a storefront workload and reports the hit rate and latency users see (the
+/// default subcommand: `storefront-load --edge …` runs it).
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "storefront-load",
+        commandName: "run",
         abstract:
             "Storefront workload against the edge: Zipf product popularity over several tenants, uncacheable cart requests, product updates with purges; live progress, then a JSON and HTML report.",
         discussion: "Exits with status 2 when the share of failed requests is above --max-error-rate (after writing the report)."
