@@ -88,9 +88,18 @@ public enum CachePolicy {
     /// How long a stored response may be served stale (RFC 5861), in seconds past its freshness.
     ///
     /// `must-revalidate` and `proxy-revalidate` forbid serving stale at all (RFC 9111 §5.2.2.2, §5.2.2.8).
-    public static func staleWindows(_ cacheControl: CacheControl) -> (whileRevalidating: Int, ifError: Int) {
+    /// The response's own `stale-if-error` wins; without one, the tenant's grace applies (its
+    /// ``TenantEdgeSettings/staleIfErrorSeconds``, so that an origin outage does not take pages down once
+    /// their freshness runs out), except for `no-cache`, which asks for every use to be validated. The
+    /// grace is the tenant's own policy for its own origin, so the `proxy-revalidate` that `s-maxage`
+    /// implies for a shared cache (RFC 9111 §5.2.2.10) does not cancel it; an explicit directive does.
+    /// - Parameters:
+    ///   - cacheControl: the response's `Cache-Control`.
+    ///   - graceIfError: the tenant's default stale-if-error window in seconds (0: none).
+    public static func staleWindows(_ cacheControl: CacheControl, graceIfError: Int = 0) -> (whileRevalidating: Int, ifError: Int) {
         if cacheControl.mustRevalidate || cacheControl.proxyRevalidate { return (0, 0) }
-        return (cacheControl.staleWhileRevalidate ?? 0, cacheControl.staleIfError ?? 0)
+        let grace = cacheControl.noCache ? 0 : max(0, graceIfError)
+        return (cacheControl.staleWhileRevalidate ?? 0, cacheControl.staleIfError ?? grace)
     }
 
     /// Classifies an origin response to a cacheable request.

@@ -5,7 +5,7 @@ public enum StorefrontHeader {
     public static let tenant = "x-storefront-tenant"
     /// Space-separated purge tags of a response.
     public static let surrogateKey = "surrogate-key"
-    /// The edge's cache result: `HIT`, `MISS` or `PASS`.
+    /// The edge's cache result: `HIT`, `MISS`, `PASS` or `STALE` (a stored copy past its freshness).
     public static let cacheStatus = "x-cache"
     /// The bearer token header of internal APIs (origin's tenant directory).
     public static let internalToken = "x-internal-token"
@@ -54,6 +54,11 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
     /// TLS is terminated in front of the edge for this tenant: its requests on the plain HTTP listener are
     /// served, not redirected to HTTPS.
     public var plainHTTP: Bool
+    /// How long past its freshness a stored response without its own `stale-if-error` may be served
+    /// (`X-Cache: STALE`) when the origins fail (unreachable, timed out or answering 5xx); 0 turns the
+    /// grace off. A response's `must-revalidate`, `proxy-revalidate` or `no-cache` still forbids it.
+    /// Default one day; the edge keeps stored objects that long past freshness (within its byte budget).
+    public var staleIfErrorSeconds: Int
 
     public init(
         cookieAllowList: [String] = [],
@@ -61,7 +66,8 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         budgetShare: Double = 1,
         heuristicFreshness: HeuristicFreshness? = nil,
         hsts: HSTSPolicy? = nil,
-        plainHTTP: Bool = false
+        plainHTTP: Bool = false,
+        staleIfErrorSeconds: Int = 86_400
     ) {
         self.cookieAllowList = cookieAllowList
         self.storeSetCookie = storeSetCookie
@@ -69,9 +75,12 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         self.heuristicFreshness = heuristicFreshness
         self.hsts = hsts
         self.plainHTTP = plainHTTP
+        self.staleIfErrorSeconds = staleIfErrorSeconds
     }
 
-    enum CodingKeys: String, CodingKey { case cookieAllowList, storeSetCookie, budgetShare, heuristicFreshness, hsts, plainHTTP }
+    enum CodingKeys: String, CodingKey {
+        case cookieAllowList, storeSetCookie, budgetShare, heuristicFreshness, hsts, plainHTTP, staleIfErrorSeconds
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -81,6 +90,14 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         heuristicFreshness = try container.decodeIfPresent(HeuristicFreshness.self, forKey: .heuristicFreshness)
         hsts = try container.decodeIfPresent(HSTSPolicy.self, forKey: .hsts)
         plainHTTP = try container.decodeIfPresent(Bool.self, forKey: .plainHTTP) ?? false
+        staleIfErrorSeconds = try container.decodeIfPresent(Int.self, forKey: .staleIfErrorSeconds) ?? 86_400
+        guard (0...(365 * 86_400)).contains(staleIfErrorSeconds) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .staleIfErrorSeconds,
+                in: container,
+                debugDescription: "staleIfErrorSeconds must be in [0, one year]"
+            )
+        }
         guard budgetShare > 0, budgetShare <= 1000, cookieAllowList.count <= 50 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .budgetShare,

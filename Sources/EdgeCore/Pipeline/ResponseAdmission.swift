@@ -119,13 +119,16 @@ public enum ResponseAdmission {
     ///   - heuristic: the tenant's heuristic freshness settings.
     ///   - limits: the edge's storage limits.
     ///   - nowWallSeconds: the wall clock, for `Expires` on a response without `Date`.
+    ///   - staleIfErrorGrace: the tenant's default stale-if-error window in seconds, for responses without
+    ///     their own (``CachePolicy/staleWindows(_:graceIfError:)``); 0: none.
     public static func decide(
         _ response: Response,
         tenant: TenantID,
         isLookup: Bool,
         heuristic: HeuristicFreshness?,
         limits: Limits,
-        nowWallSeconds: Int
+        nowWallSeconds: Int,
+        staleIfErrorGrace: Int = 0
     ) -> Decision {
         let passed = decidePassed(stampedTenant: response.stampedTenant, tenant: tenant)
         guard isLookup, passed == .serveOnly(.requestPassed) else { return passed }
@@ -148,7 +151,7 @@ public enum ResponseAdmission {
             return .serveOnly(.uncacheable("policy"))
         }
         guard response.cost <= limits.maximumStoredObjectSize else { return .serveOnly(.tooLarge) }
-        let windows = CachePolicy.staleWindows(response.cacheControl)
+        let windows = CachePolicy.staleWindows(response.cacheControl, graceIfError: staleIfErrorGrace)
         return .store(
             Storage(
                 ttlSeconds: ttl,

@@ -108,13 +108,16 @@ extension EdgeRuntime {
             isLookup: key != nil,
             heuristic: settings.heuristicFreshness,
             limits: admissionLimits,
-            nowWallSeconds: clock.wallSeconds
+            nowWallSeconds: clock.wallSeconds,
+            staleIfErrorGrace: settings.staleIfErrorSeconds
         )
         switch decision {
         case .refuse(let stamped):
             recordForeignTenant(stamped, request: request, tenant: tenant)
         case .serveOnly:
-            if taken.revalidated, let key { cache.remove(key) }
+            // The origin answered and its answer may not be stored: the stale copy it supersedes goes too, so
+            // an outage later never brings back a page that has since turned private or uncacheable.
+            if let key, taken.revalidated || (stale != nil && taken.head.status.code < 500) { cache.remove(key) }
         case .store(let storage):
             guard let key else { break }
             // Variants of one URL are stored side by side, each under its own key, all tagged with the URL.
