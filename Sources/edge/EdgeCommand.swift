@@ -52,6 +52,8 @@ struct EdgeCommand: AsyncParsableCommand {
     var healthHost = env("EDGE_HEALTH_HOST", "")
     @Option(help: "Origin statuses that count towards ejection, e.g. 502,503; empty: none (env EDGE_EJECT_ON_STATUSES).")
     var ejectOnStatuses = env("EDGE_EJECT_ON_STATUSES", "")
+    @Option(help: "Seconds a graceful shutdown (SIGTERM, SIGINT) waits for requests in flight (env EDGE_DRAIN_TIMEOUT).")
+    var drainTimeout = Int(env("EDGE_DRAIN_TIMEOUT", "25"))!
 
     func run() async throws {
         var configuration = EdgeConfiguration(origins: [])
@@ -74,6 +76,8 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.admin = adminPort == 0 ? nil : .init(bindHost: adminBind, port: adminPort, token: adminToken)
         configuration.originHealthCheck = healthInterval == 0 ? nil : healthCheck()
         configuration.originPolicy.ejectOnStatuses = Set(ejectOnStatuses.split(separator: ",").compactMap { Int($0) })
+        guard drainTimeout > 0 else { throw ValidationError("--drain-timeout must be at least 1 second") }
+        configuration.drainTimeout = .seconds(Int64(drainTimeout))
         var logger = Logger(label: "edge")
         logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
         try await EdgeAssembly.run(configuration: configuration, logger: logger)

@@ -116,7 +116,11 @@ public final class EdgeServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let limits = runtime.configuration.limits
                     try channel.pipeline.syncOperations.addHandler(QuiesceFlag())
+                    try channel.pipeline.syncOperations.addHandler(
+                        HandshakeDeadline(timeout: limits.handshakeTimeout, timeoutWhileDraining: limits.handshakeTimeoutWhileDraining)
+                    )
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(SNIHandler { result in Self.sniResolved(result, channel: channel, runtime: runtime) })
                     )
@@ -196,6 +200,7 @@ public final class EdgeServer: Sendable {
                         HTTP2HitHandler(runtime: runtime, connectionTenant: tenant),
                         position: .before(multiplexer)
                     )
+                    HandshakeDeadline.reachedHTTP(on: connection.pipeline)
                 }
             },
             http1ChannelConfigurator: { connection in
@@ -209,6 +214,7 @@ public final class EdgeServer: Sendable {
                     try connection.pipeline.syncOperations.addHandler(
                         EdgeHTTPHandler(runtime: runtime, connectionTenant: tenant, rawHTTP1: true, requestGuard: requestGuard)
                     )
+                    HandshakeDeadline.reachedHTTP(on: connection.pipeline)
                 }
             }
         )

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP1
 
-/// Limits and timeouts of the public HTTP/1 front door.
+/// Limits and timeouts of the public front door (HTTP/1, and the HTTPS listener's way to HTTP).
 public struct FrontDoorLimits: Sendable {
     /// A request line longer than this is answered 414.
     public var maximumRequestLineLength = 8 * 1024
@@ -19,6 +19,11 @@ public struct FrontDoorLimits: Sendable {
     public var keepAliveIdleTimeout: TimeAmount = .seconds(60)
     /// A client that reads nothing of a response for this long (its socket buffer full) is cut off.
     public var slowReadTimeout: TimeAmount = .seconds(30)
+    /// From accept to HTTP on the HTTPS listener (SNI, TLS handshake, ALPN): past it, the connection closes.
+    public var handshakeTimeout: TimeAmount = .seconds(10)
+    /// Once a drain began, the most a connection still short of HTTP has left (a handshake in progress
+    /// completes; an idle connection does not hold the shutdown until the drain timeout).
+    public var handshakeTimeoutWhileDraining: TimeAmount = .seconds(2)
 
     public init() {}
 
