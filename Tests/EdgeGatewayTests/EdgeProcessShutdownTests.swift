@@ -11,10 +11,11 @@ import Glibc
 #endif
 
 /// The `edge` executable under SIGTERM, as a rolling deploy sends it: the request in flight completes, the
-/// drain ends with every connection closed (not at its timeout), and the process exits 0 — with Redis
-/// unreachable and a client connection that never starts TLS.
+/// drain ends with every connection closed (not at its timeout), and the process exits 0, with a client
+/// connection that never starts TLS, and Redis unreachable (a closed port) or subscribed to (the shared one).
 @Suite struct EdgeProcessShutdownTests {
-    @Test func sigtermDrainsAndExits() async throws {
+    @Test(arguments: [false, true])
+    func sigtermDrainsAndExits(redisUp: Bool) async throws {
         let gate = FakeOrigin.Gate()
         let origin = try await FakeOrigin.start { head in
             FakeOrigin.Reply(headers: [("cache-control", "no-store")], body: "page \(head.uri)", gate: head.uri == "/slow" ? gate : nil)
@@ -25,11 +26,12 @@ import Glibc
         defer { certificates.remove() }
         let tenants = "\(certificates.directory)/tenants.json"
         try Data(#"{"tenants":[{"domain":"\#(domain)","tenantId":"shop"}]}"#.utf8).write(to: URL(fileURLWithPath: tenants))
-        let redis = try ClosedPort()
+        let closedPort = try ClosedPort()
+        let redis = redisUp ? TestEnvironment.redisPort : closedPort.port
         let edge = try EdgeProcess.start([
             "--bind", "127.0.0.1", "--https-port", "0", "--http-port", "0", "--admin-port", "0",
             "--origins", "127.0.0.1:\(origin.port)", "--tenants", tenants, "--cert-dir", certificates.directory,
-            "--redis", "127.0.0.1:\(redis.port)", "--health-interval", "0", "--access-log", "off", "--drain-timeout", "30",
+            "--redis", "127.0.0.1:\(redis)", "--health-interval", "0", "--access-log", "off", "--drain-timeout", "30",
         ])
         defer { edge.kill() }
         let port = try await edge.httpsPort()
