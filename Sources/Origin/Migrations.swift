@@ -132,6 +132,27 @@ public enum Migrations {
                 "GRANT INSERT, UPDATE ON storefronts TO storefront_app",
             ]
         ),
+        Migration(
+            version: 4,
+            name: "event outbox",
+            statements: [
+                // A platform table (no tenant_id, no row-level security): the origins' relays read every
+                // tenant's pending events. `destination` names the Redis they go to, so origins on different
+                // Redis servers (tests) never relay each other's events.
+                """
+                CREATE TABLE event_outbox (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    destination text NOT NULL,
+                    kind text NOT NULL CHECK (kind IN ('purge', 'tenants')),
+                    payload text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE INDEX event_outbox_destination ON event_outbox (destination, id)",
+                // UPDATE only for SELECT … FOR UPDATE SKIP LOCKED, which requires it.
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON event_outbox TO storefront_app",
+            ]
+        ),
     ]
 
     /// Tables whose rows belong to one tenant: row-level security scopes them to `app.tenant_id`, and the

@@ -19,7 +19,7 @@ public enum OriginApplication {
     ///   - metrics: the registry `/metrics` on the admin listener exposes (the process bootstraps
     ///     swift-metrics with it); `nil` serves an empty page.
     ///   - cache: the origin cache; by default Redis from the configuration.
-    ///   - events: the event publisher; by default Redis pub/sub.
+    ///   - events: the event publisher; by default the outbox on the primary, relayed to Redis.
     ///   - onServerRunning: called with the bound channel once the listener is up (tests read the port here).
     static func build(
         configuration: OriginConfiguration,
@@ -35,19 +35,21 @@ public enum OriginApplication {
         let database = TenantDatabase(primary: primary, replica: replica, monitor: monitor, routing: configuration.routing, logger: logger)
         let redis = RedisClient(configuration: configuration.redis)
         let directory = StorefrontDirectory(database: database, ttl: configuration.storefrontCacheTTL, logger: logger)
+        let outbox = EventOutbox(primary: primary, destination: "\(configuration.redis.host):\(configuration.redis.port)", logger: logger)
+        let bus = RedisEventBus(client: redis)
         let services = OriginServices(
             configuration: configuration,
             database: database,
             directory: directory,
             cache: cache ?? RedisOriginCache(client: redis, logger: logger),
-            events: events ?? RedisEventPublisher(client: redis, logger: logger),
+            events: events ?? OutboxEventPublisher(outbox: outbox, bus: bus, logger: logger),
             logger: logger
         )
         return Application(
             router: buildRouter(services),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: [
-                primary, replica, monitor,
+                primary, replica, monitor, OutboxRelay(outbox: outbox, bus: bus, logger: logger),
                 TenantEventsListener(redis: configuration.redis, directory: directory, logger: logger),
                 adminApplication(configuration: configuration, metrics: metrics, logger: logger),
             ],

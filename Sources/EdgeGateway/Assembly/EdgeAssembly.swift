@@ -87,7 +87,10 @@ public enum EdgeAssembly {
             if let refresher {
                 services.append(TenantEventsService(host: redis.host, port: redis.port, refresher: refresher, logger: logger))
             }
-            services.append(PurgeEventsService(host: redis.host, port: redis.port, server: server, logger: logger))
+            let purges = PurgeEventsService(host: redis.host, port: redis.port, server: server, logger: logger)
+            // Its position in the purge stream before serving: its first connection then drops nothing.
+            await purges.takeInitialPosition()
+            services.append(purges)
         }
         return services
     }

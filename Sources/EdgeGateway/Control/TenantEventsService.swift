@@ -7,6 +7,11 @@ import Shared
 /// storefront is served within a second; the periodic refresh of ``TenantRefreshService`` stays as the
 /// safety net for missed events. Reconnects (and refreshes, since events may have been missed) when Redis
 /// comes back.
+///
+/// Tenant changes stay on pub/sub, unlike purges (``PurgeEventsService``): the directory is state, reloaded
+/// whole from the origin, so a refresh after every reconnection catches up on anything missed, while a
+/// missed purge leaves nothing to reload from. The origin still keeps these events in its outbox until Redis
+/// took them.
 public struct TenantEventsService: Service {
     let host: String
     let port: Int
