@@ -56,7 +56,8 @@ public struct PurgeEventsService: Service {
                 group.addTask { await followStream() }
                 group.addTask {
                     await RedisSubscriber.listen(to: [StorefrontEvents.purgeChannel], host: host, port: port) { message in
-                        apply(message.payload)
+                        // The stream brings the same purges: only its copies are timed.
+                        apply(message.payload, timed: false)
                     }
                 }
             }
@@ -160,7 +161,11 @@ public struct PurgeEventsService: Service {
         }
     }
 
-    func apply(_ payload: [UInt8]) {
+    /// Applies one purge event.
+    /// - Parameters:
+    ///   - payload: a ``PurgeEvent`` as JSON.
+    ///   - timed: whether its propagation latency is recorded (once per event, though it arrives twice).
+    func apply(_ payload: [UInt8], timed: Bool = true) {
         guard let event = try? JSONDecoder().decode(PurgeEvent.self, from: Data(payload)) else {
             logger.warning("malformed purge event ignored")
             return
@@ -168,7 +173,7 @@ public struct PurgeEventsService: Service {
         // Only tags of the event's own tenant count, whatever the event says.
         let tags = SurrogateKey.parse(event.tags.joined(separator: " "), for: event.tenant).map(\.rawValue)
         let removed = server.purge(tenant: event.tenant, tags: tags, soft: event.soft)
-        if let publishedAt = event.publishedAt {
+        if timed, let publishedAt = event.publishedAt {
             server.recordPurgePropagation(seconds: Date().timeIntervalSince1970 - publishedAt)
         }
         logger.debug("purged", metadata: ["tenant": "\(event.tenant)", "tags": "\(tags)", "objects": "\(removed)"])
