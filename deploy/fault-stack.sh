@@ -14,11 +14,15 @@ slog() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 now() { date +%s.%N; }
 # seconds (decimal) from $1 to now
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-# sleeps until $1 (epoch seconds, decimal) unless that has passed
+# sleeps until $1 (epoch seconds, decimal) unless that has passed; a signal ends the wait at once (a
+# foreground sleep would hold the trap back until it ends)
 sleep_until() {
   local left
   left=$(awk -v t="$1" -v n="$(now)" 'BEGIN { d = t - n; if (d < 0) d = 0; printf "%.2f", d }')
-  [ "$left" = 0.00 ] || sleep "$left"
+  [ "$left" = 0.00 ] && return
+  sleep "$left" &
+  SLEEP_PID=$!
+  wait "$SLEEP_PID"
 }
 
 # PORTS: NAME=port lines for every listener the suite needs, all free at the same time (the kernel's port 0).
