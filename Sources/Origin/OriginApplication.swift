@@ -31,7 +31,12 @@ public enum OriginApplication {
     ) -> some ApplicationProtocol {
         let primary = PostgresClient(configuration: configuration.primary.clientConfiguration(), backgroundLogger: logger)
         let replica = PostgresClient(configuration: configuration.replica.clientConfiguration(), backgroundLogger: logger)
-        let monitor = ReplicaMonitor(primary: primary, replica: replica, configuration: configuration.replicaMonitor, logger: logger)
+        let monitor = ReplicaMonitor(
+            primary: configuration.primary.connectionConfiguration(connectTimeout: configuration.replicaMonitor.probeTimeout),
+            replica: configuration.replica.connectionConfiguration(connectTimeout: configuration.replicaMonitor.probeTimeout),
+            configuration: configuration.replicaMonitor,
+            logger: logger
+        )
         let database = TenantDatabase(primary: primary, replica: replica, monitor: monitor, routing: configuration.routing, logger: logger)
         let redis = RedisClient(configuration: configuration.redis)
         let directory = StorefrontDirectory(database: database, ttl: configuration.storefrontCacheTTL, logger: logger)

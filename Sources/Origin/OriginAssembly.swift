@@ -11,9 +11,10 @@ public enum OriginAssembly {
     /// The whole origin as one service group: database pools, replica monitor, tenant-events listener and admin
     /// listener, then the HTTP listener (see ``OriginApplication/build(configuration:logger:metrics:cache:events:onServerRunning:)``).
     ///
-    /// Graceful shutdown stops accepting, finishes requests in flight and closes the pools. It is bounded, so
-    /// that one stuck dependency cannot keep a terminating pod alive: after 20 s the remaining work is
-    /// cancelled, and if cancellation does not end it within 5 s the group ends anyway.
+    /// Graceful shutdown stops accepting, finishes requests in flight and closes the pools. It is bounded by
+    /// ``OriginConfiguration/drainTime``: then the remaining work is cancelled (which must end it within 5 s,
+    /// or ServiceLifecycle stops the process). The `origin` process does not wait for that: see
+    /// ``run(configuration:logger:)``.
     /// - Parameters:
     ///   - configuration: listeners, databases, Redis, tokens.
     ///   - logger: the origin's logger.
@@ -38,13 +39,14 @@ public enum OriginAssembly {
             gracefulShutdownSignals: handlesSignals ? [.sigterm, .sigint] : [],
             logger: logger
         )
-        group.maximumGracefulShutdownDuration = .seconds(20)
+        group.maximumGracefulShutdownDuration = configuration.drainTime
         group.maximumCancellationDuration = .seconds(5)
         return ServiceGroup(configuration: group)
     }
 
     /// Runs an origin process until SIGTERM or SIGINT: metrics into Prometheus, pending migrations first when
     /// ``OriginConfiguration/migrateOnStart`` asks for them, then ``serviceGroup(configuration:logger:metrics:handlesSignals:onServerRunning:)``.
+    /// A signal drains it (``DrainWatchdog``): the process is gone within ``OriginConfiguration/drainTime``.
     /// - Parameters:
     ///   - configuration: the origin's configuration.
     ///   - logger: the origin's logger.
@@ -53,7 +55,10 @@ public enum OriginAssembly {
         if configuration.migrateOnStart {
             try await OriginMaintenance.migrate(configuration: configuration, logger: logger)
         }
-        try await serviceGroup(configuration: configuration, logger: logger, metrics: registry).run()
+        let group = serviceGroup(configuration: configuration, logger: logger, metrics: registry, handlesSignals: false)
+        let signals = DrainWatchdog.watch(group, drainTime: configuration.drainTime, logger: logger)
+        try await group.run()
+        withExtendedLifetime(signals) {}
     }
 
     /// Makes swift-metrics record into a new Prometheus registry and returns it. swift-metrics allows one

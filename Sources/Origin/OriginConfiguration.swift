@@ -12,6 +12,9 @@ public struct OriginConfiguration: Sendable {
         public var password: String?
         public var database: String
         public var maximumConnections = 16
+        /// The longest wait for a new connection and its handshake. Short: a pool that is connecting to a
+        /// server that does not answer cannot shut down before the attempt ends (PostgresNIO's default is 10 s).
+        public var connectTimeout: Duration = .seconds(3)
 
         public init(
             host: String = "127.0.0.1",
@@ -39,6 +42,22 @@ public struct OriginConfiguration: Sendable {
             )
             configuration.options.maximumConnections = maximumConnections
             configuration.options.connectionIdleTimeout = .seconds(60)
+            configuration.options.connectTimeout = connectTimeout
+            return configuration
+        }
+
+        /// A single connection's configuration for this server (the replica monitor's own connections).
+        /// - Parameter connectTimeout: the longest wait for the connection and its handshake.
+        public func connectionConfiguration(connectTimeout: Duration) -> PostgresConnection.Configuration {
+            var configuration = PostgresConnection.Configuration(
+                host: host,
+                port: port,
+                username: username,
+                password: password,
+                database: database,
+                tls: .disable
+            )
+            configuration.options.connectTimeout = .nanoseconds(Int64(connectTimeout / .nanoseconds(1)))
             return configuration
         }
     }
@@ -57,8 +76,11 @@ public struct OriginConfiguration: Sendable {
     public var migrateOnStart = false
     /// The admin listener's port (`/metrics`, `/health`); not routed through the edge. 0 picks a free one.
     public var adminPort = 9181
-    /// Read routing: read-your-writes window, replica timeout.
+    /// Read routing and deadlines: read-your-writes window, replica timeout, primary (write) timeout.
     public var routing = TenantDatabase.Routing()
+    /// How long a graceful shutdown (SIGTERM) may take: requests in flight finish within it, then whatever
+    /// still runs is cancelled and the process ends. Keep it below the orchestrator's kill grace period.
+    public var drainTime: Duration = .seconds(10)
     /// Replica lag bounds and probe interval.
     public var replicaMonitor = ReplicaMonitor.Configuration()
     /// Redis: the origin cache and the event bus.

@@ -15,6 +15,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Platform admin token for /admin/tenants (env ADMIN_TOKEN).") var adminToken = env("ADMIN_TOKEN", "dev-admin-token")
     @Option(help: "After a tenant writes, its reads stay on the primary this long, in ms (env READ_YOUR_WRITES_MS).")
     var readYourWritesMs = Int64(env("READ_YOUR_WRITES_MS", "2000"))!
+    @Option(help: "A replica read slower than this, in ms, is retried on the primary (env REPLICA_TIMEOUT_MS).")
+    var replicaTimeoutMs = Int64(env("REPLICA_TIMEOUT_MS", "500"))!
+    @Option(help: "A write waits for the primary at most this long, in ms, then answers 503 (env PRIMARY_TIMEOUT_MS).")
+    var primaryTimeoutMs = Int64(env("PRIMARY_TIMEOUT_MS", "3000"))!
+    @Option(help: "On SIGTERM, requests in flight get this long to finish, in seconds, then the process exits (env ORIGIN_DRAIN_SECONDS).")
+    var drainSeconds = Double(env("ORIGIN_DRAIN_SECONDS", "10"))!
     @Flag(help: "Apply pending migrations before serving.") var migrate = false
 
     func run() async throws {
@@ -27,6 +33,9 @@ struct Serve: AsyncParsableCommand {
         configuration.redis.host = redisHost
         configuration.redis.port = redisPort
         configuration.routing.readYourWritesWindow = .milliseconds(readYourWritesMs)
+        configuration.routing.replicaTimeout = .milliseconds(replicaTimeoutMs)
+        configuration.routing.primaryTimeout = .milliseconds(primaryTimeoutMs)
+        configuration.drainTime = .milliseconds(Int64(drainSeconds * 1000))
         configuration.migrateOnStart = migrate
         try await OriginAssembly.run(configuration: configuration, logger: makeLogger())
     }

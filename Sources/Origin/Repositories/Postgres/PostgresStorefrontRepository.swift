@@ -14,18 +14,31 @@ public struct PostgresStorefrontRepository: StorefrontRepository {
     }
 
     /// The replica answers; a domain it does not know is checked on the primary, so a storefront created a
-    /// moment ago (not yet replayed) is served at once rather than cached as unknown.
+    /// moment ago (not yet replayed) is served at once rather than cached as unknown. While the primary is
+    /// down, the replica's answer stands.
     public func storefront(for host: HostName) async throws -> Storefront? {
         var found: Storefront?
-        if database.monitor.replicaUsable { found = (try? await lookup(host, on: database.replica)) ?? nil }
-        if found == nil { found = try await lookup(host, on: database.primary) }
+        var replicaAnswered = false
+        if database.monitor.replicaUsable {
+            if let answer = try? await database.platformRead(on: .replica, { try await lookup(host, on: $0) }) {
+                found = answer
+                replicaAnswered = true
+            }
+        }
+        if found == nil, !replicaAnswered || database.monitor.primaryUp {
+            found = try await database.platformRead(on: .primary) { try await lookup(host, on: $0) }
+        }
         return found
     }
 
     /// Read from the primary: edges ask right after a tenant-change event, before the replica may have
-    /// replayed the change.
+    /// replayed the change. While the primary is down, from the replica.
     public func allEntries() async throws -> [TenantDirectoryEntry] {
-        let rows = try await database.primary.query(
+        try await database.platformRead(on: database.monitor.primaryUp ? .primary : .replica) { try await entries(on: $0) }
+    }
+
+    private func entries(on client: PostgresClient) async throws -> [TenantDirectoryEntry] {
+        let rows = try await client.query(
             "SELECT domain, tenant_id, settings::text FROM storefronts ORDER BY domain",
             logger: logger
         )
