@@ -34,6 +34,8 @@ public struct OriginTenantSource: TenantSource {
     public func fetchTenants() async throws -> [TenantDirectoryEntry] {
         var lastError: any Error = Failure.status(0)
         for endpoint in currentEndpoints() {
+            // At shutdown the refresh is cancelled: do not try the next origin (each may take its 5 s).
+            try Task.checkCancellation()
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/internal/tenants")
             head.headers.add(name: "host", value: endpoint.host)
             head.headers.add(name: StorefrontHeader.internalToken, value: token)
