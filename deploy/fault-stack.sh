@@ -229,6 +229,7 @@ start_origin() { # 1|2|3
     exec nohup "$BIN/origin" serve >> "$RUN/logs/origin-$n.log" 2>&1
   ) &
   echo $! > "$RUN/pids/origin-$n.pid"
+  disown $! # no "Killed" notice from bash when a scenario kills it
   wait_http "http://127.0.0.1:$port/health" 60 || { echo "origin $n did not start (see $RUN/logs/origin-$n.log)" >&2; return 1; }
 }
 origin_port() { eval echo "\$P_ORIGIN_$1"; }
@@ -260,6 +261,7 @@ start_edge() { # 1|2
     exec nohup "$BIN/edge" >> "$RUN/logs/edge-$n.log" 2>&1
   ) &
   echo $! > "$RUN/pids/edge-$n.pid"
+  disown $! # no "Killed" notice from bash when a scenario kills it
   wait_http "https://${DOMAINS[0]}:$port/products/product-1" 60 --cacert "$RUN/certs/ca.crt" \
     --resolve "${DOMAINS[0]}:$port:127.0.0.1" || { echo "edge $n did not start (see $RUN/logs/edge-$n.log)" >&2; return 1; }
 }
@@ -270,6 +272,7 @@ start_proxy() { # slow|reset upstream-port
   nohup python3 "$root/deploy/fault-proxy.py" --listen "$port" --upstream "127.0.0.1:$upstream" --mode "$mode" \
     >> "$RUN/logs/proxy-$mode.log" 2>&1 &
   echo $! > "$RUN/pids/proxy-$mode.pid"
+  disown $!
   local _
   for _ in $(seq 1 50); do (: < "/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.1; done
   echo "the $mode proxy did not start (see $RUN/logs/proxy-$mode.log)" >&2
