@@ -40,7 +40,9 @@ public enum OriginAssembly {
             logger: logger
         )
         group.maximumGracefulShutdownDuration = configuration.drainTime
-        group.maximumCancellationDuration = .seconds(5)
+        // Past this ServiceLifecycle traps. A pool still connecting to a hung server ends only with its 3 s
+        // connect timeout, which a loaded machine stretches; the process itself is bounded by DrainWatchdog.
+        group.maximumCancellationDuration = .seconds(15)
         return ServiceGroup(configuration: group)
     }
 

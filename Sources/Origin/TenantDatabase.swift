@@ -100,7 +100,31 @@ public final class TenantDatabase: Sendable {
         _ body: @escaping @Sendable (TenantConnection) async throws -> Result
     ) async throws -> Result {
         try checkScope(tenant)
-        if mustReadFromPrimary(tenant) { return try await readFromPrimary(tenant, body) }
+        if mustReadFromPrimary(tenant) {
+            do {
+                return try await readFromPrimary(tenant, body)
+            } catch let error as DatabaseUnavailable where mayFallBackToReplica() {
+                // The read preferred the primary (read-your-writes); the primary failed under it. A replica
+                // answer a little behind beats a 503 while the primary is away.
+                fallbacks.increment()
+                logger.warning("primary read failed; reading from the replica", metadata: ["error": "\(error)"])
+                return try await readFromReplica(tenant, body)
+            }
+        }
+        return try await readFromReplica(tenant, body)
+    }
+
+    /// Whether a read whose primary failed may take the replica's answer: the replica is usable and this
+    /// request has not written itself (its own write is only on the primary).
+    private func mayFallBackToReplica() -> Bool {
+        monitor.replicaUsable && TenantScope.request?.hasWritten != true
+    }
+
+    /// Reads on the replica within ``Routing/replicaTimeout``; a replica failure moves the read to the primary.
+    private func readFromReplica<Result: Sendable>(
+        _ tenant: TenantID,
+        _ body: @escaping @Sendable (TenantConnection) async throws -> Result
+    ) async throws -> Result {
         let lease = LeaseHolder()
         do {
             return try await withDeadline(routing.replicaTimeout, abandoningWhen: monitor.replica.tripwire) {

@@ -67,4 +67,28 @@ import Testing
             }
         }
     }
+
+    /// A tenant that just wrote reads from the primary (read-your-writes); when the primary stops answering
+    /// under such a read, the read is answered from the replica, not with a 503 (the fault suite's scenario 4
+    /// saw one such 503 before).
+    @Test func aReadThatPreferredThePrimaryFallsBackToTheReplica() async throws {
+        try await TestDatabase.with { db in
+            let spec = TestEnvironment.uniqueTenant(name: "Read Fallback")
+            try await db.createTenant(spec, products: 3)
+            try await FaultRelay.with(to: TestEnvironment.primaryPort) { relay in
+                var configuration = TestEnvironment.originConfiguration()
+                configuration.primary.port = relay.port
+                configuration.routing.readYourWritesWindow = .seconds(120)
+                try await withRunningOrigin(configuration: configuration) { port in
+                    #expect(try await Self.place(spec, key: "before", port: port).head.status == .created)
+                    // Replicated, so that the replica's answer is the same page.
+                    try await db.waitForReplica()
+                    try await relay.set(.blackHole)
+                    let page = try await PlainHTTP.send(.GET, "/products/product-2", host: spec.domain.rawValue, port: port)
+                    #expect(page.head.status == .ok, "a read after the tenant's write got \(page.head.status) with the primary hung")
+                    try await relay.set(.forward)
+                }
+            }
+        }
+    }
 }
