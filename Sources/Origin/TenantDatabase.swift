@@ -120,14 +120,18 @@ public final class TenantDatabase: Sendable {
         monitor.replicaUsable && TenantScope.request?.hasWritten != true
     }
 
-    /// Reads on the replica within ``Routing/replicaTimeout``; a replica failure moves the read to the primary.
+    /// Reads on the replica within ``Routing/replicaTimeout`` (``Routing/primaryTimeout`` while the primary is
+    /// down); a replica failure moves the read to the primary.
     private func readFromReplica<Result: Sendable>(
         _ tenant: TenantID,
         _ body: @escaping @Sendable (TenantConnection) async throws -> Result
     ) async throws -> Result {
         let lease = LeaseHolder()
+        // While the primary is down the replica is the only answer: a slow one is waited for as long as the
+        // primary would be, not abandoned for a primary that cannot answer.
+        let limit = monitor.primaryUp ? routing.replicaTimeout : routing.primaryTimeout
         do {
-            return try await withDeadline(routing.replicaTimeout, abandoningWhen: monitor.replica.tripwire) {
+            return try await withDeadline(limit, abandoningWhen: monitor.replica.tripwire) {
                 try await self.run(on: self.replica, tenant: tenant, timer: self.replicaQueryTimer, lease: lease, body)
             }
         } catch let error where !Task.isCancelled && Self.isServerFailure(error, bodyStarted: lease.bodyStarted) {

@@ -91,4 +91,38 @@ import Testing
             }
         }
     }
+
+    /// With the primary down, a replica that answers slowly (held 1 s, beyond the 500 ms replica deadline) is
+    /// waited for: it is the only server that can answer (the fault suite's scenario 4 saw such reads abandoned
+    /// for the stopped primary and answered 503).
+    @Test func withThePrimaryDownASlowReplicaIsWaitedFor() async throws {
+        try await TestDatabase.with { db in
+            let spec = TestEnvironment.uniqueTenant(name: "Slow Replica")
+            try await db.createTenant(spec, products: 3)
+            try await FaultRelay.with(to: TestEnvironment.primaryPort) { primary in
+                try await FaultRelay.with(to: TestEnvironment.replicaPort) { replica in
+                    var configuration = TestEnvironment.originConfiguration()
+                    configuration.primary.port = primary.port
+                    configuration.replica.port = replica.port
+                    configuration.routing.readYourWritesWindow = .zero
+                    configuration.storefrontCacheTTL = .seconds(120)
+                    try await withRunningOrigin(configuration: configuration) { port in
+                        let first = try await PlainHTTP.send(.GET, "/products/product-1", host: spec.domain.rawValue, port: port)
+                        #expect(first.head.status == .ok)
+                        try await primary.set(.refuse)
+                        try await waitUntil("the origin to know the primary is down", timeout: .seconds(10), pollEvery: .milliseconds(100)) {
+                            try await Self.place(spec, key: "probe-\(UUID().uuidString)", port: port).head.status == .serviceUnavailable
+                        }
+                        try await replica.set(.blackHole)
+                        async let page = PlainHTTP.send(.GET, "/products/product-2", host: spec.domain.rawValue, port: port)
+                        try await Task.sleep(for: .seconds(1))
+                        try await replica.set(.forward)
+                        let status = try await page.head.status
+                        #expect(status == .ok, "a slow replica read with the primary down got \(status)")
+                        try await primary.set(.forward)
+                    }
+                }
+            }
+        }
+    }
 }
