@@ -13,7 +13,7 @@ import Testing
     /// Redis down during a rename, the edge still cut off when the origin publishes it: the edge catches up.
     @Test func renameDuringRedisOutageReachesTheEdge() async throws {
         let redis = try await RedisServerProcess.start(persistent: true)
-        let cutOff = try await TCPCutRelay.start(to: redis.port)
+        let cutOff = try await FaultRelay.start(to: redis.port)
         do {
             try await renameDuringOutage(redis: redis, edgeRedis: cutOff)
             await cutOff.close()
@@ -25,7 +25,7 @@ import Testing
         }
     }
 
-    private func renameDuringOutage(redis: RedisServerProcess, edgeRedis: TCPCutRelay) async throws {
+    private func renameDuringOutage(redis: RedisServerProcess, edgeRedis: FaultRelay) async throws {
         try await TestDatabase.with { db in
             let spec = TestEnvironment.uniqueTenant(name: "Outage Shop")
             try await db.createTenant(spec, products: 3)
@@ -65,12 +65,12 @@ import Testing
                     #expect(try await Self.pendingEvents(db, destination: destination) > 0, "the purge waits in the outbox")
 
                     // The edge stays cut off until the origin's relay has published the purge.
-                    edgeRedis.cut()
+                    try await edgeRedis.set(.refuse)
                     try await redis.start()
                     try await waitUntil("the origin's relay to publish the kept purge", timeout: .seconds(20), pollEvery: .milliseconds(100)) {
                         try await Self.pendingEvents(db, destination: destination) == 0
                     }
-                    edgeRedis.restore()
+                    try await edgeRedis.set(.forward)
                     try await waitUntil("the edge to serve the new name", timeout: .seconds(20), pollEvery: .milliseconds(100)) {
                         let page = try await client.request("/products/product-2", port: https, serverName: domain)
                         return page.text.contains("Renamed While Redis Was Down")
