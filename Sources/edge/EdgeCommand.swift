@@ -54,6 +54,7 @@ struct EdgeCommand: AsyncParsableCommand {
     var ejectOnStatuses = env("EDGE_EJECT_ON_STATUSES", "")
     @Option(help: "Seconds a graceful shutdown (SIGTERM, SIGINT) waits for requests in flight (env EDGE_DRAIN_TIMEOUT).")
     var drainTimeout = Int(env("EDGE_DRAIN_TIMEOUT", "25"))!
+    @OptionGroup(title: "Limits and timeouts") var limits: LimitOptions
 
     func run() async throws {
         var configuration = EdgeConfiguration(origins: [])
@@ -78,6 +79,7 @@ struct EdgeCommand: AsyncParsableCommand {
         configuration.originPolicy.ejectOnStatuses = Set(ejectOnStatuses.split(separator: ",").compactMap { Int($0) })
         guard drainTimeout > 0 else { throw ValidationError("--drain-timeout must be at least 1 second") }
         configuration.drainTimeout = .seconds(Int64(drainTimeout))
+        limits.apply(to: &configuration)
         var logger = Logger(label: "edge")
         logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
         try await EdgeAssembly.run(configuration: configuration, logger: logger)

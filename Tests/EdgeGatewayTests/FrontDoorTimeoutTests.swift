@@ -67,6 +67,7 @@ import Testing
     @Test func stalledBodyTimesOut() throws {
         var limits = FrontDoorLimits()
         limits.requestBodyIdleTimeout = .seconds(30)
+        limits.minimumRequestBodyBytesPerWindow = 0  // the pause alone (the rate: FrontDoorRateTimeoutTests)
         let channel = try connection(limits: limits)
         try channel.writeInbound(ByteBuffer(string: "POST /orders HTTP/1.1\r\nHost: \(Self.host)\r\nContent-Length: 100\r\n\r\n"))
         for _ in 0..<3 {
@@ -82,6 +83,7 @@ import Testing
     @Test func idleConnectionCloses() throws {
         var limits = FrontDoorLimits()
         limits.keepAliveIdleTimeout = .seconds(60)
+        limits.firstRequestTimeout = .seconds(60)  // the idle alone (the first request: FrontDoorRateTimeoutTests)
         let channel = try connection(limits: limits)
         channel.embeddedEventLoop.advanceTime(by: .seconds(59))
         #expect(channel.isActive)

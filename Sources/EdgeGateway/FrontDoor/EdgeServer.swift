@@ -32,6 +32,8 @@ public final class EdgeServer: Sendable {
     let runtime: EdgeRuntime
     private let group: any EventLoopGroup
     private let started = Mutex<Listeners?>(nil)
+    /// Open connections of both public listeners, overall and per client address.
+    let connections: ConnectionCap
 
     /// - Parameters:
     ///   - configuration: listeners, origins, cache budget.
@@ -51,6 +53,10 @@ public final class EdgeServer: Sendable {
         let runtime = EdgeRuntime(configuration: configuration, registry: registry, client: client, accessLog: accessLog, logger: logger)
         self.runtime = runtime
         self.group = group
+        self.connections = ConnectionCap(
+            maximum: configuration.limits.maximumConnections,
+            maximumPerAddress: configuration.limits.maximumConnectionsPerAddress
+        )
         // Tenants' budget shares follow the directory.
         registry.observe { snapshot in
             for (tenant, settings) in snapshot.tenants { runtime.cache.setShare(settings.budgetShare, for: tenant) }
@@ -104,6 +110,7 @@ public final class EdgeServer: Sendable {
         let runtime = self.runtime
         let configuration = runtime.configuration
         let quiescing = ServerQuiescingHelper(group: group)
+        let connections = self.connections
         let https = try await ServerBootstrap(group: group)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -116,6 +123,12 @@ public final class EdgeServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard connections.admit(channel: channel) else {
+                        // Over the cap: closed at once (no TLS yet, so no HTTP answer is possible).
+                        runtime.logger.debug("connection refused: too many connections")
+                        channel.close(promise: nil)
+                        return
+                    }
                     let limits = runtime.configuration.limits
                     try channel.pipeline.syncOperations.addHandler(QuiesceFlag())
                     try channel.pipeline.syncOperations.addHandler(
@@ -140,6 +153,11 @@ public final class EdgeServer: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        guard connections.admit(channel: channel) else {
+                            runtime.logger.debug("connection refused: too many connections")
+                            try channel.pipeline.syncOperations.addHandler(ConnectionRefusal())
+                            return
+                        }
                         let limits = runtime.configuration.limits
                         let requestGuard = RequestGuard(limits: limits)
                         try channel.pipeline.syncOperations.addHandler(QuiesceFlag())

@@ -96,6 +96,11 @@ struct HTTP1ConnectionStateMachine {
             return .none
         case .idle:
             guard case .head(let head) = part else { return protocolError() }
+            // The declared length decides before a byte of the body is read (the client may never send it).
+            if let declared = head.headers.first(name: "content-length"), Self.exceeds(declared, maximumBodySize) {
+                state = .closing
+                return .refuseAndClose(head, .payloadTooLarge, "request body too large")
+            }
             state = .readingBody(head, nil)
             return .startRequest(head)
         case .readingBody(let head, var body):
@@ -117,6 +122,16 @@ struct HTTP1ConnectionStateMachine {
                 return protocolError()
             }
         }
+    }
+
+    /// Whether a `Content-Length` value declares more than `maximum` bytes (digits too many for an `Int`
+    /// do; a value that is not a number is the request checks' and the decoder's to refuse).
+    static func exceeds(_ declared: String, _ maximum: Int) -> Bool {
+        guard !declared.isEmpty, declared.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return false
+        }
+        guard let value = Int(declared) else { return true }
+        return value > maximum
     }
 
     /// A part where none may come: the connection closes.

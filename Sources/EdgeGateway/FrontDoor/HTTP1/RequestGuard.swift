@@ -2,8 +2,9 @@ import NIOCore
 import NIOHTTP1
 
 /// Sits before the HTTP/1 request decoder and bounds what a client may make the edge wait for: the request
-/// line's length (414), the time to send a head (slowloris), pauses in a body, idle keep-alive, and a
-/// client that stops reading its response.
+/// line's length (414), the time to the first request after the handshake, the time to send a head
+/// (slowloris), pauses in a body and its rate (a byte dripped now and then), idle keep-alive, and a client
+/// that stops reading its response.
 ///
 /// One timer per connection, re-armed lazily: the hot path only notes the time when a request starts.
 final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
@@ -17,8 +18,8 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case idle(since: NIODeadline)
         /// A request started (first byte) then; its line has `lineBytes` bytes so far, or is complete.
         case head(started: NIODeadline, lineBytes: Int, lineComplete: Bool)
-        /// Receiving a body; last byte then.
-        case body(lastByte: NIODeadline)
+        /// Receiving a body; last byte then, and `windowBytes` bytes since `windowStart` (the rate check).
+        case body(lastByte: NIODeadline, windowStart: NIODeadline, windowBytes: Int)
         /// The request is complete: the edge is answering it.
         case responding
     }
@@ -30,6 +31,8 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var slowRead: Scheduled<Void>?
     private var context: ChannelHandlerContext?
     private var closed = false
+    /// A request began on this connection: until then the first-request timeout applies, not keep-alive.
+    private var requestSeen = false
 
     init(limits: FrontDoorLimits) {
         self.limits = limits
@@ -56,13 +59,14 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let bytes = unwrapInboundIn(data)
         switch phase {
         case .idle:
+            requestSeen = true
             phase = .head(started: now, lineBytes: 0, lineComplete: false)
             if !checkLine(bytes, context: context) { return }
             arm(context: context)
         case .head:
             if !checkLine(bytes, context: context) { return }
-        case .body:
-            phase = .body(lastByte: now)
+        case .body(_, let windowStart, let windowBytes):
+            phase = .body(lastByte: now, windowStart: windowStart, windowBytes: windowBytes + bytes.readableBytes)
         case .responding:
             break
         }
@@ -95,7 +99,7 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The head was parsed; a body follows when `expectsBody`.
     func headReceived(expectsBody: Bool) {
-        phase = expectsBody ? .body(lastByte: now) : .responding
+        phase = expectsBody ? .body(lastByte: now, windowStart: now, windowBytes: 0) : .responding
     }
 
     /// The whole request arrived.
@@ -131,9 +135,13 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// The deadline the current phase sets, if any.
     private func deadline() -> NIODeadline? {
         switch phase {
-        case .idle(let since): since + limits.keepAliveIdleTimeout
+        case .idle(let since):
+            since + (requestSeen ? limits.keepAliveIdleTimeout : min(limits.firstRequestTimeout, limits.keepAliveIdleTimeout))
         case .head(let started, _, _): started + limits.requestHeadTimeout
-        case .body(let lastByte): lastByte + limits.requestBodyIdleTimeout
+        case .body(let lastByte, let windowStart, _):
+            limits.minimumRequestBodyBytesPerWindow > 0
+                ? min(lastByte + limits.requestBodyIdleTimeout, windowStart + limits.requestBodyRateWindow)
+                : lastByte + limits.requestBodyIdleTimeout
         case .responding: nil
         }
     }
@@ -167,8 +175,16 @@ final class RequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .idle:
             closed = true
             context.close(promise: nil)
-        case .head, .body:
+        case .head:
             refuse(context: context, status: "408 Request Timeout")
+        case .body(let lastByte, _, let windowBytes):
+            // Either the pause or the window ended: a window that brought enough bytes starts the next one.
+            if lastByte + limits.requestBodyIdleTimeout > now, windowBytes >= limits.minimumRequestBodyBytesPerWindow {
+                phase = .body(lastByte: lastByte, windowStart: now, windowBytes: 0)
+                arm(context: context)
+            } else {
+                refuse(context: context, status: "408 Request Timeout")
+            }
         case .responding:
             break
         }
