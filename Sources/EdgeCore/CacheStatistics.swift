@@ -29,6 +29,8 @@ public final class CacheStatistics: Sendable {
         public var stale = 0
         /// Origin responses stamped for another tenant, dropped (never stored, never served).
         public var foreignTenantResponses = 0
+        /// Origin responses without the tenant stamp, served but not stored (production mode).
+        public var unstampedResponses = 0
 
         public init(hits: Int = 0, misses: Int = 0, passes: Int = 0, coalesced: Int = 0, stale: Int = 0) {
             self.hits = hits
@@ -87,6 +89,11 @@ public final class CacheStatistics: Sendable {
     /// Counts an origin response for `tenant`'s request that the origin stamped for another tenant.
     public func recordForeignTenantResponse(tenant: TenantID) {
         state.withLock { $0.totals[tenant, default: .init()].foreignTenantResponses += 1 }
+    }
+
+    /// Counts an origin response for `tenant`'s request that was served, not stored, for want of the tenant stamp.
+    public func recordUnstampedResponse(tenant: TenantID) {
+        state.withLock { $0.totals[tenant, default: .init()].unstampedResponses += 1 }
     }
 
     /// Totals per tenant.

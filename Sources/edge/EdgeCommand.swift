@@ -2,6 +2,7 @@ import ArgumentParser
 import EdgeGateway
 import Foundation
 import Logging
+import Shared
 
 /// `edge`: maps its options (each with an environment variable and the dev default) to an
 /// ``EdgeConfiguration`` and runs ``EdgeAssembly/run(configuration:logger:)``.
@@ -54,10 +55,23 @@ struct EdgeCommand: AsyncParsableCommand {
     var ejectOnStatuses = env("EDGE_EJECT_ON_STATUSES", "")
     @Option(help: "Seconds a graceful shutdown (SIGTERM, SIGINT) waits for requests in flight (env EDGE_DRAIN_TIMEOUT).")
     var drainTimeout = Int(env("EDGE_DRAIN_TIMEOUT", "25"))!
+    @Flag(
+        help:
+            "Production mode (or env STOREFRONT_ENV=production): refuses to start with a missing, default or short (< 32 characters) token, and stores only origin responses stamped with the tenant."
+    )
+    var production = false
+    @Flag(
+        help:
+            "In production mode, store origin responses without the tenant stamp too, for origins that cannot stamp (env EDGE_LENIENT_TENANT_STAMP=1)."
+    )
+    var lenientTenantStamp = env("EDGE_LENIENT_TENANT_STAMP", "0") == "1"
     @OptionGroup(title: "Limits and timeouts") var limits: LimitOptions
 
     func run() async throws {
+        let production = ProductionSecrets.isProduction(flag: production, environment: ProcessInfo.processInfo.environment)
+        if production, let refusal = ProductionSecrets.refusal(secrets) { throw ValidationError(refusal) }
         var configuration = EdgeConfiguration(origins: [])
+        configuration.requireTenantStamp = production && !lenientTenantStamp
         do {
             try configuration.setOrigins(parsing: origins)
             try configuration.setRedis(parsing: redis)
@@ -87,6 +101,15 @@ struct EdgeCommand: AsyncParsableCommand {
 }
 
 extension EdgeCommand {
+    /// The secrets production mode checks: the internal token when tenants come from the origins, the purge
+    /// API's token when the admin listener is on.
+    var secrets: [(setting: String, value: String?)] {
+        var secrets: [(setting: String, value: String?)] = []
+        if tenants == "origin" { secrets.append(("--internal-token / INTERNAL_TOKEN", internalToken)) }
+        if adminPort != 0 { secrets.append(("--admin-token / EDGE_ADMIN_TOKEN", adminToken)) }
+        return secrets
+    }
+
     func healthCheck() -> OriginHealthService.Check {
         var check = OriginHealthService.Check()
         check.interval = .seconds(healthInterval)

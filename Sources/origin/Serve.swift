@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Origin
+import Shared
 
 /// `origin serve` (the default): parses the options and runs ``OriginAssembly/run(configuration:logger:)``.
 struct Serve: AsyncParsableCommand {
@@ -22,8 +24,20 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "On SIGTERM, requests in flight get this long to finish, in seconds, then the process exits (env ORIGIN_DRAIN_SECONDS).")
     var drainSeconds = Double(env("ORIGIN_DRAIN_SECONDS", "10"))!
     @Flag(help: "Apply pending migrations before serving.") var migrate = false
+    @Flag(
+        help:
+            "Production mode (or env STOREFRONT_ENV=production): refuses to start with a missing, default or short (< 32 characters) internal or admin token."
+    )
+    var production = false
 
     func run() async throws {
+        if ProductionSecrets.isProduction(flag: production, environment: ProcessInfo.processInfo.environment),
+            let refusal = ProductionSecrets.refusal([
+                ("--internal-token / INTERNAL_TOKEN", internalToken), ("--admin-token / ADMIN_TOKEN", adminToken),
+            ])
+        {
+            throw ValidationError(refusal)
+        }
         var configuration = database.configuration()
         configuration.host = host
         configuration.port = port

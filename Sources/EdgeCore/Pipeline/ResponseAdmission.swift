@@ -41,6 +41,9 @@ public enum ResponseAdmission {
         case uncacheable(String)
         /// Larger than the largest object the cache keeps.
         case tooLarge
+        /// The origin did not stamp it with the tenant (`X-Storefront-Tenant`) and ``Limits/requireTenantStamp``
+        /// is on (production): whose page it is cannot be checked, so it is not shared.
+        case unstamped
     }
 
     /// The facts of an origin response the decision reads.
@@ -94,10 +97,14 @@ public enum ResponseAdmission {
     public struct Limits: Sendable {
         public var maximumStoredObjectSize: Int
         public var revalidationGraceSeconds: Int
+        /// Only responses stamped with the tenant are stored (production mode); off, an unstamped response is
+        /// stored as the lenient mode allows, for origins that cannot stamp.
+        public var requireTenantStamp: Bool
 
-        public init(maximumStoredObjectSize: Int, revalidationGraceSeconds: Int) {
+        public init(maximumStoredObjectSize: Int, revalidationGraceSeconds: Int, requireTenantStamp: Bool = false) {
             self.maximumStoredObjectSize = maximumStoredObjectSize
             self.revalidationGraceSeconds = revalidationGraceSeconds
+            self.requireTenantStamp = requireTenantStamp
         }
     }
 
@@ -132,6 +139,7 @@ public enum ResponseAdmission {
     ) -> Decision {
         let passed = decidePassed(stampedTenant: response.stampedTenant, tenant: tenant)
         guard isLookup, passed == .serveOnly(.requestPassed) else { return passed }
+        if limits.requireTenantStamp, response.stampedTenant == nil { return .serveOnly(.unstamped) }
         let date = response.date.flatMap(HTTPDate.parse) ?? nowWallSeconds
         let policy = CachePolicy.classify(
             status: response.status,

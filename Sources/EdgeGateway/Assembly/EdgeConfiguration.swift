@@ -26,6 +26,10 @@ public struct EdgeConfiguration: Sendable {
     public var limits = FrontDoorLimits()
     /// Query parameters dropped from cache keys and origin requests (names, or prefixes ending in `*`).
     public var trackingParameters = RequestTarget.defaultTrackingParameters
+    /// Only origin responses stamped with the tenant (`X-Storefront-Tenant`) are stored; unstamped ones are
+    /// served and counted (`storefront_edge_unstamped_responses_total`). On in production mode unless
+    /// `--lenient-tenant-stamp`, for origins that cannot stamp.
+    public var requireTenantStamp = false
     /// How long an expired response with a validator stays stored, to be revalidated (`If-None-Match`)
     /// instead of fetched again in full.
     public var revalidationGraceSeconds = 3600

@@ -14,6 +14,11 @@ extension ScrapedSeries.Family {
         kind: .counter,
         help: "Origin responses stamped for another tenant, dropped."
     )
+    static let unstampedResponses = Self(
+        name: "storefront_edge_unstamped_responses_total",
+        kind: .counter,
+        help: "Origin responses without the tenant stamp, served but not stored (production mode)."
+    )
     static let hitRatio = Self(
         name: "storefront_edge_hit_ratio",
         kind: .gauge,
@@ -74,6 +79,7 @@ extension EdgeRuntime {
                 samples.append(.init(.requests, [label, ("cache", result)], count))
             }
             samples.append(.init(.foreignTenantResponses, [label], counters.foreignTenantResponses))
+            samples.append(.init(.unstampedResponses, [label], counters.unstampedResponses))
         }
         for (tenant, ratio) in statistics.hitRatios(now: now) {
             samples.append(.init(.hitRatio, [("tenant", "\(tenant)"), ("window", "60s")], ratio))

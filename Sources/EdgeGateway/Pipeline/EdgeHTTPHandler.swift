@@ -176,6 +176,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let tenant: TenantID
         let settings: TenantEdgeSettings
         switch runtime.resolveTenant(
+            target: head.uri,
             hostValues: head.headers["host"],
             connectionTenant: connectionTenant,
             hostCache: &hostCache,

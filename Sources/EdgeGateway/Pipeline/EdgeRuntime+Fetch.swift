@@ -114,7 +114,8 @@ extension EdgeRuntime {
         switch decision {
         case .refuse(let stamped):
             recordForeignTenant(stamped, request: request, tenant: tenant)
-        case .serveOnly:
+        case .serveOnly(let reason):
+            if reason == .unstamped { statistics.recordUnstampedResponse(tenant: tenant) }
             // The origin answered and its answer may not be stored: the stale copy it supersedes goes too, so
             // an outage later never brings back a page that has since turned private or uncacheable.
             if let key, taken.revalidated || (stale != nil && taken.head.status.code < 500) { cache.remove(key) }
@@ -185,7 +186,8 @@ extension EdgeRuntime {
     var admissionLimits: ResponseAdmission.Limits {
         ResponseAdmission.Limits(
             maximumStoredObjectSize: configuration.maximumStoredObjectSize,
-            revalidationGraceSeconds: configuration.revalidationGraceSeconds
+            revalidationGraceSeconds: configuration.revalidationGraceSeconds,
+            requireTenantStamp: configuration.requireTenantStamp
         )
     }
 

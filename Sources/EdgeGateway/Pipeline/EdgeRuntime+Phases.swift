@@ -7,7 +7,8 @@ import Shared
 enum TenantDecision {
     /// The request belongs to this tenant.
     case tenant(TenantID, TenantEdgeSettings)
-    /// Refused (400 for a malformed Host, 421 for a host not served on this connection); the connection closes.
+    /// Refused (400 for a malformed Host, 421 for a host not served on this connection, 404 for a platform
+    /// route, ``PlatformPaths``); the connection closes.
     case refuse(HTTPResponseStatus, String)
     /// On the plain HTTP listener, a tenant served over HTTPS only: `308` to this location.
     case redirect(location: String, tenant: TenantID)
@@ -34,19 +35,23 @@ struct StaleCopy {
 /// channels (``EdgeHTTPHandler``) and the HTTP/2 hit path on the connection (``HTTP2HitHandler``). Each
 /// returns a decision; the entry point acts on it.
 extension EdgeRuntime {
-    /// Phase 2: the tenant from SNI (the connection's tenant) and `Host`/`:authority`.
+    /// Phase 2: the tenant from SNI (the connection's tenant) and `Host`/`:authority`; the origin's platform
+    /// routes are refused first, whatever the host.
     /// - Parameters:
+    ///   - target: the request target (origin-form).
     ///   - hostValues: the request's Host values (`:authority` on HTTP/2).
     ///   - connectionTenant: the tenant SNI chose; `nil` on the plain listener.
     ///   - hostCache: the connection's memory of its last Host.
     ///   - plainListener: on the plain HTTP listener, the HTTPS port redirects go to and the request they
     ///     are built from; `nil` on HTTPS.
     func resolveTenant(
+        target: String,
         hostValues: [String],
         connectionTenant: TenantID?,
         hostCache: inout ConnectionHostCache,
         plainListener: (httpsPort: Int, head: HTTPRequestHead)?
     ) -> TenantDecision {
+        if PlatformPaths.refuses(target) { return .refuse(.notFound, "not found") }
         switch hostCache.resolve(hostValues: hostValues, connectionTenant: connectionTenant, registry: registry) {
         case .tenant(let tenant, let settings):
             guard let plainListener, !settings.plainHTTP else { return .tenant(tenant, settings) }

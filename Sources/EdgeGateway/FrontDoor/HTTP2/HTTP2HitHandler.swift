@@ -82,6 +82,7 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
                 host: authority.first
             ),
             case .tenant(let tenant, let settings) = runtime.resolveTenant(
+                target: target,
                 hostValues: authority,
                 connectionTenant: connectionTenant,
                 hostCache: &hostCache,
