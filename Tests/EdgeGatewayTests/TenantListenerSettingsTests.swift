@@ -84,7 +84,7 @@ import Testing
             let settings = try #require(received.withLockedValue { $0 })
             let values = Dictionary(settings.map { ($0.parameter, $0.value) }, uniquingKeysWith: { $1 })
             #expect(values[.maxConcurrentStreams] == 128)
-            #expect(values[.maxHeaderListSize] == 64 * 1024)
+            #expect(values[.maxHeaderListSize] == 32 * 1024)
             #expect(values[.initialWindowSize] == 1 << 20)
         }
     }

@@ -181,15 +181,6 @@ public final class EdgeServer: Sendable {
         return listeners
     }
 
-    /// HTTP/2 limits announced to clients: at most 128 concurrent streams, 64 KiB of headers, a 1 MiB
-    /// stream window (large pages without waiting for WINDOW_UPDATE), 16 KiB frames.
-    static let http2Settings: HTTP2Settings = [
-        HTTP2Setting(parameter: .maxConcurrentStreams, value: 128),
-        HTTP2Setting(parameter: .maxHeaderListSize, value: 64 * 1024),
-        HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
-        HTTP2Setting(parameter: .maxFrameSize, value: 1 << 14),
-    ]
-
     private static func sniResolved(_ result: SNIResult, channel: Channel, runtime: EdgeRuntime) -> EventLoopFuture<Void> {
         guard case .hostname(let name) = result, let (tenant, sslContext) = runtime.registry.tlsContext(forServerName: name)
         else {
@@ -202,24 +193,12 @@ public final class EdgeServer: Sendable {
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
-        // ALPN: on HTTP/2, fresh hits are answered on the connection (HTTP2HitHandler) and every other stream
-        // gets a stream channel with the HTTP/2-to-HTTP/1 codec; HTTP/1.1 (and clients without ALPN) get the
-        // edge's own byte-writing path behind NIO's request decoder.
+        // ALPN: on HTTP/2 (HTTP2FrontDoor), fresh hits are answered on the connection (HTTP2HitHandler) and
+        // every other stream gets a stream channel with the HTTP/2-to-HTTP/1 codec; HTTP/1.1 (and clients
+        // without ALPN) get the edge's own byte-writing path behind NIO's request decoder.
         return channel.configureHTTP2SecureUpgrade(
             h2ChannelConfigurator: { connection in
-                connection.configureHTTP2Pipeline(mode: .server, initialLocalSettings: Self.http2Settings) { stream in
-                    stream.eventLoop.makeCompletedFuture {
-                        try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                        try stream.pipeline.syncOperations.addHandler(EdgeHTTPHandler(runtime: runtime, connectionTenant: tenant))
-                    }
-                }.flatMapThrowing { multiplexer in
-                    try connection.pipeline.syncOperations.addHandler(HTTP2DrainHandler(), position: .before(multiplexer))
-                    try connection.pipeline.syncOperations.addHandler(
-                        HTTP2HitHandler(runtime: runtime, connectionTenant: tenant),
-                        position: .before(multiplexer)
-                    )
-                    HandshakeDeadline.reachedHTTP(on: connection.pipeline)
-                }
+                HTTP2FrontDoor.configure(connection: connection, runtime: runtime, tenant: tenant)
             },
             http1ChannelConfigurator: { connection in
                 connection.eventLoop.makeCompletedFuture {
