@@ -14,14 +14,57 @@ public enum RequestHygiene {
         case transferCoding
         case target
         case authorityMismatch
+        /// A `GET` or `HEAD` that declares a body: the origin might read the body or not, and the answer to
+        /// a GET is stored for everyone, so it is never forwarded.
+        case bodyOnSafeMethod
 
         public var message: String {
             switch self {
+            case .bodyOnSafeMethod: "a GET or HEAD request may not carry a body"
             case .transferCoding: "unsupported transfer coding"
             case .target: "malformed request target"
             case .authorityMismatch: "request target names another host than Host"
             }
         }
+    }
+
+    /// Checks a request head, its method and declared body first (``bodyRefusal(method:contentLength:transferEncoding:)``);
+    /// returns the target in origin-form (absolute-form rewritten).
+    /// - Parameters:
+    ///   - method: the request method.
+    ///   - contentLength: the `Content-Length` value, if any.
+    ///   - target: the request target as parsed.
+    ///   - isHTTP10: whether the request is HTTP/1.0.
+    ///   - transferEncoding: every `Transfer-Encoding` field value.
+    ///   - host: the `Host` field value (when exactly one).
+    public static func check(
+        method: String,
+        contentLength: String?,
+        target: String,
+        isHTTP10: Bool,
+        transferEncoding: [String],
+        host: String?
+    ) -> Result<String, Refusal> {
+        if let refusal = bodyRefusal(method: method, contentLength: contentLength, transferEncoding: transferEncoding) {
+            return .failure(refusal)
+        }
+        return check(target: target, isHTTP10: isHTTP10, transferEncoding: transferEncoding, host: host)
+    }
+
+    /// A `GET` or `HEAD` with a body is refused (400, and the connection closed: the body's bytes are never
+    /// read as the next request): it is declared by a `Content-Length` other than 0 or by any
+    /// `Transfer-Encoding`. Forwarded, the origin may answer before or without reading it (a cacheable
+    /// answer to a request the key does not describe) or wait for bytes the edge never sends.
+    /// - Parameters:
+    ///   - method: the request method.
+    ///   - contentLength: the `Content-Length` value, if any.
+    ///   - transferEncoding: every `Transfer-Encoding` field value.
+    /// - Returns: the refusal, or `nil` when the request may go on.
+    public static func bodyRefusal(method: String, contentLength: String?, transferEncoding: [String]) -> Refusal? {
+        guard method == "GET" || method == "HEAD" else { return nil }
+        if !transferEncoding.isEmpty { return .bodyOnSafeMethod }
+        guard let contentLength, contentLength != "0" else { return nil }
+        return contentLength.utf8.allSatisfy({ $0 == UInt8(ascii: "0") }) ? nil : .bodyOnSafeMethod
     }
 
     /// Checks a request head; returns the target in origin-form (absolute-form rewritten).

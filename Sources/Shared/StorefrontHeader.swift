@@ -59,6 +59,12 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
     /// grace off. A response's `must-revalidate`, `proxy-revalidate` or `no-cache` still forbids it.
     /// Default one day; the edge keeps stored objects that long past freshness (within its byte budget).
     public var staleIfErrorSeconds: Int
+    /// Request fields the edge otherwise removes as overrides of host, scheme, port, method or URL
+    /// (`X-Forwarded-Prefix`, `X-Original-URL`, …) that this tenant's origin really needs from clients,
+    /// matched without regard to case. A request carrying one passes the cache (it is outside the key), so
+    /// no stored answer is ever built from it. The fields the edge sets itself (`Host`, `X-Forwarded-*`,
+    /// `Forwarded`, the tenant) cannot be allow-listed. Default none; at most 20.
+    public var forwardRequestHeaders: [String]
 
     public init(
         cookieAllowList: [String] = [],
@@ -67,7 +73,8 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         heuristicFreshness: HeuristicFreshness? = nil,
         hsts: HSTSPolicy? = nil,
         plainHTTP: Bool = false,
-        staleIfErrorSeconds: Int = 86_400
+        staleIfErrorSeconds: Int = 86_400,
+        forwardRequestHeaders: [String] = []
     ) {
         self.cookieAllowList = cookieAllowList
         self.storeSetCookie = storeSetCookie
@@ -76,10 +83,11 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         self.hsts = hsts
         self.plainHTTP = plainHTTP
         self.staleIfErrorSeconds = staleIfErrorSeconds
+        self.forwardRequestHeaders = forwardRequestHeaders.map { $0.lowercased() }
     }
 
     enum CodingKeys: String, CodingKey {
-        case cookieAllowList, storeSetCookie, budgetShare, heuristicFreshness, hsts, plainHTTP, staleIfErrorSeconds
+        case cookieAllowList, storeSetCookie, budgetShare, heuristicFreshness, hsts, plainHTTP, staleIfErrorSeconds, forwardRequestHeaders
     }
 
     public init(from decoder: any Decoder) throws {
@@ -91,6 +99,14 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         hsts = try container.decodeIfPresent(HSTSPolicy.self, forKey: .hsts)
         plainHTTP = try container.decodeIfPresent(Bool.self, forKey: .plainHTTP) ?? false
         staleIfErrorSeconds = try container.decodeIfPresent(Int.self, forKey: .staleIfErrorSeconds) ?? 86_400
+        forwardRequestHeaders = (try container.decodeIfPresent([String].self, forKey: .forwardRequestHeaders) ?? []).map { $0.lowercased() }
+        guard forwardRequestHeaders.count <= 20 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .forwardRequestHeaders,
+                in: container,
+                debugDescription: "at most 20 forwardRequestHeaders"
+            )
+        }
         guard (0...(365 * 86_400)).contains(staleIfErrorSeconds) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .staleIfErrorSeconds,

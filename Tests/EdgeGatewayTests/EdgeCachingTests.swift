@@ -147,7 +147,7 @@ import Testing
             let seen = try #require(origin.requests.first)
             #expect(seen.headers["x-forwarded-for"] == ["127.0.0.1"])
             #expect(seen.headers["x-forwarded-proto"] == ["https"])
-            #expect(seen.headers["x-forwarded-host"].isEmpty)
+            #expect(seen.headers["x-forwarded-host"] == [edge.alpineDomain])
             #expect(seen.headers["x-original-url"].isEmpty)
             #expect(seen.headers[StorefrontHeader.tenant] == ["alpine"])
             #expect(seen.headers["x-secret"].isEmpty)

@@ -146,6 +146,8 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         requestStart = runtime.now()
         let hosts = head.headers["host"]
         switch RequestHygiene.check(
+            method: head.method.rawValue,
+            contentLength: head.headers.first(name: "content-length"),
             target: head.uri,
             isHTTP10: head.version == .http1_0,
             transferEncoding: head.headers["transfer-encoding"],

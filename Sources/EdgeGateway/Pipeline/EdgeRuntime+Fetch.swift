@@ -29,9 +29,12 @@ extension EdgeRuntime {
         }
     }
 
-    /// The request sent upstream: the client's headers less hop-by-hop and edge-owned fields, plus
-    /// forwarding headers and the resolved tenant. A cache fill asks for a full GET (client conditionals are
-    /// answered by the edge), revalidating a stored copy by its `ETag`/`Last-Modified`.
+    /// The request sent upstream: the client's headers less hop-by-hop, edge-owned and override fields
+    /// (``ForwardingPolicy``; the tenant's allow-list kept), plus the edge's own `Host` (the normalised
+    /// storefront domain), forwarding fields and the resolved tenant. A cache fill asks for a full GET
+    /// without a body (client conditionals are answered by the edge), revalidating a stored copy by its
+    /// `ETag`/`Last-Modified`. `X-Forwarded-Port` is ``EdgeConfiguration/publicHTTPSPort``, else the
+    /// configured HTTPS port (none when that is 0, a test's free port).
     func upstreamHead(
         for head: HTTPRequestHead,
         tenant: TenantID,
@@ -41,10 +44,12 @@ extension EdgeRuntime {
     ) -> HTTPRequestHead {
         var upstream = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
         upstream.headers = head.headers
+        let host = head.headers.first(name: "host").flatMap { HostName(normalising: $0) }?.rawValue ?? ""
         HeaderHygiene.removeHopByHop(&upstream.headers)
-        for name in HeaderHygiene.untrustedRequestFields { upstream.headers.remove(name: name) }
+        HeaderHygiene.removeUntrusted(&upstream.headers, allowList: registry.snapshot.settings(for: tenant).forwardRequestHeaders)
         if cacheFill {
             upstream.method = .GET
+            upstream.headers.remove(name: "content-length")
             upstream.headers.remove(name: "if-none-match")
             upstream.headers.remove(name: "if-modified-since")
             if let etag = stale?.etag { upstream.headers.add(name: "if-none-match", value: etag) }
@@ -60,9 +65,8 @@ extension EdgeRuntime {
             name: "traceparent",
             value: (trace?.child(using: &random) ?? TraceParent.startingTrace(using: &random)).description
         )
-        upstream.headers.add(name: "x-forwarded-for", value: clientAddress)
-        upstream.headers.add(name: "x-forwarded-proto", value: "https")
-        upstream.headers.add(name: StorefrontHeader.tenant, value: tenant.rawValue)
+        let port = configuration.publicHTTPSPort ?? (configuration.httpsPort == 0 ? nil : configuration.httpsPort)
+        HeaderHygiene.setForwarding(&upstream.headers, host: host, clientAddress: clientAddress, port: port, tenant: tenant)
         return upstream
     }
 

@@ -7,7 +7,8 @@ import Shared
 extension EdgeRuntime {
     /// The cache's view of a request whose tenant is known: its target with tracking parameters dropped
     /// (used for the key and for the origin request), and the key to look it up under (the `Vary` variant),
-    /// or `nil` when the request passes the cache (method, credentials).
+    /// or `nil` when the request passes the cache (method, credentials, an allow-listed override field:
+    /// ``ForwardingPolicy/passesCache(allowList:has:)``).
     /// - Parameter fields: the request's values of a header field, by lowercased name.
     func cacheRoute(
         tenant: TenantID,
@@ -17,6 +18,12 @@ extension EdgeRuntime {
         fields: (String) -> [String]
     ) -> (target: String, key: CacheKey?) {
         let normalized = RequestTarget(target, trackingParameters: configuration.trackingParameters).normalized
+        // An override field the tenant lets through is outside the key: such a request is never stored.
+        if !settings.forwardRequestHeaders.isEmpty,
+            ForwardingPolicy.passesCache(allowList: settings.forwardRequestHeaders, has: { !fields($0).isEmpty })
+        {
+            return (normalized, nil)
+        }
         let hasCredentials = CachePolicy.hasCredentials(
             hasAuthorization: !fields("authorization").isEmpty,
             cookieHeaders: fields("cookie"),
