@@ -57,6 +57,24 @@ import Testing
         }
     }
 
+    /// HTTP/2 streams go through the same phase (the hit path on the connection falls back to a stream).
+    @Test func theInternalTenantListIsNotServedOverHTTP2() async throws {
+        try await Stack.with { stack in
+            for path in ["/internal/tenants", "/%69nternal/tenants", "//internal/tenants"] {
+                let answer = try await Curl.get(
+                    path,
+                    port: stack.httpsPort,
+                    serverName: stack.alpine.domain.rawValue,
+                    caPath: stack.certificates.caPath,
+                    headers: ["x-internal-token: test-internal-token"]
+                )
+                #expect(answer.httpVersion == "2", "\(path)")
+                #expect(answer.status == 404, "\(path)")
+                #expect(!String(decoding: answer.body, as: UTF8.self).contains(stack.harbor.domain.rawValue), "\(path)")
+            }
+        }
+    }
+
     @Test func tenantAdminRoutesStillReachTheOriginAndAreNotStored() async throws {
         try await Stack.with { stack in
             for _ in 0..<2 {
