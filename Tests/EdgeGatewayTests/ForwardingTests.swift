@@ -1,4 +1,5 @@
 import EdgeGateway
+import Foundation
 import NIOHTTP1
 import Shared
 import TestSupport
@@ -109,6 +110,27 @@ import Testing
             let answer = try await RawTLSClient.exchange(wire, port: edge.ports.https, serverName: host, caPath: edge.caPath)
             #expect(answer.hasPrefix("HTTP/1.1 200 OK"), "\(answer.prefix(200))")
             #expect(origin.requestCount == 1)
+        }
+    }
+
+    /// HTTP/2 (curl over ALPN h2): a GET that declares a body is refused 400 on its stream and never
+    /// reaches the origin; the connection's other requests are unaffected.
+    @Test func aBodyOnGetOverHTTP2IsRefused() async throws {
+        let origin = try await Self.echoingOrigin()
+        defer { Task { await origin.stop() } }
+        try await EdgeFixture.with(origins: [origin]) { edge in
+            let host = edge.alpineDomain
+            let run = try await ProcessRunner.run(
+                "/usr/bin/curl",
+                [
+                    "--silent", "--show-error", "--max-time", "30", "--http2", "--cacert", edge.caPath,
+                    "--resolve", "\(host):\(edge.ports.https):127.0.0.1", "--write-out", "%{http_version} %{http_code}\n",
+                    "--output", "/dev/null", "--request", "GET", "--data", "hello", "https://\(host):\(edge.ports.https)/page",
+                ]
+            )
+            let out = String(decoding: run.standardOutput, as: UTF8.self)
+            #expect(out == "2 400\n", "\(out) \(String(decoding: run.standardError, as: UTF8.self))")
+            #expect(origin.requestCount == 0)
         }
     }
 }
