@@ -34,11 +34,14 @@ import Testing
         try await withRunningEdge(tenants: tenants, certificates: certificates, origins: origins) { _, portsA, edgeA in
             try await withRunningEdge(tenants: tenants, certificates: certificates, origins: origins) { _, portsB, edgeB in
                 let logger = TestEnvironment.logger
+                let services = [edgeA, edgeB].map {
+                    PurgeEventsService(host: "127.0.0.1", port: TestEnvironment.redisPort, server: $0, logger: logger)
+                }
+                // As EdgeAssembly does before serving: an edge with no stream position yet drops everything it
+                // holds when it first connects (it cannot know what it missed), which raced the warm-up below.
+                for service in services { await service.takeInitialPosition() }
                 let group = ServiceGroup(
-                    services: [
-                        PurgeEventsService(host: "127.0.0.1", port: TestEnvironment.redisPort, server: edgeA, logger: logger),
-                        PurgeEventsService(host: "127.0.0.1", port: TestEnvironment.redisPort, server: edgeB, logger: logger),
-                    ],
+                    services: services,
                     gracefulShutdownSignals: [],
                     logger: logger
                 )
