@@ -10,7 +10,6 @@ import Testing
     /// caller past the deadline.
     @Test(.timeLimit(.minutes(1))) func returnsAtTheDeadlineWhenTheWorkIgnoresCancellation() async throws {
         let release = Mutex<CheckedContinuation<Void, Never>?>(nil)
-        let start = ContinuousClock.now
         await #expect(throws: DeadlineExceeded.self) {
             try await withDeadline(.milliseconds(100)) {
                 // Never resumed before the deadline, and deaf to cancellation.
@@ -18,7 +17,9 @@ import Testing
                 return 1
             }
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Reaching this line at all is the point: the work is still waiting for its release below (the old
+        // task-group version waited for it, so the test ran into its time limit). No bound on the time here:
+        // a loaded machine may start the timer late.
         try await waitUntil("the work to have started") { release.withLock { $0 != nil } }
         release.withLock { $0?.resume() }
     }

@@ -48,7 +48,8 @@ import Testing
                     #expect(refused.head.status == .serviceUnavailable)
                     #expect(refused.head.headers["retry-after"].first.flatMap { Int($0) } != nil)
                     #expect(String(buffer: refused.body).contains("read-only"))
-                    #expect(took < .seconds(6), "the write took \(took) during \(cut)")
+                    // The primary timeout is 3 s; the bug waited until the client gave up. Loose: CI is loaded.
+                    #expect(took < .seconds(8), "the write took \(took) during \(cut)")
 
                     let page = try await PlainHTTP.send(.GET, "/products/product-2", host: spec.domain.rawValue, port: port)
                     #expect(page.head.status == .ok)

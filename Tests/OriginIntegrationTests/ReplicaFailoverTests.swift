@@ -36,8 +36,9 @@ import Testing
                         let took = ContinuousClock.now - start
                         #expect(page.head.status == .ok, "product-\(index) during \(cut)")
                         #expect(String(buffer: page.body).contains("Replica Loss item \(index)"))
-                        // The replica timeout is 0.5 s; the bug took the edge's whole 10 s.
-                        #expect(took < .seconds(3), "product-\(index) took \(took) during \(cut)")
+                        // The replica timeout is 0.5 s; the bug took the edge's whole 10 s (30 s without an
+                        // edge). The bound is loose: a loaded CI machine delays timers by seconds.
+                        #expect(took < .seconds(8), "product-\(index) took \(took) during \(cut)")
                     }
                     // The replica back: reads keep working.
                     try await relay.set(.forward)
