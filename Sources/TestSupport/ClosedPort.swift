@@ -13,7 +13,13 @@ public final class ClosedPort: Sendable {
 
     /// - Parameter port: the port to hold (a server's just closed), or 0 for any free one.
     public init(port: Int = 0) throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: a process another test starts meanwhile must not inherit the socket, or the port
+        // stays bound in that child after this closes it (a redis-server then failed to bind it in CI).
+        #if canImport(Glibc)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        #else
+        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
         guard descriptor >= 0 else { throw Failure.socket(errno) }
         // The port's closed connections may linger in TIME_WAIT: they do not stop this bind.
         var reuse: Int32 = 1

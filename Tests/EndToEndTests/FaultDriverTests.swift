@@ -16,8 +16,8 @@ import Darwin
 @Suite struct FaultDriverTests {
     @Test func refusedEdgeIsReroutedAndAcknowledgedOrdersExist() async throws {
         try await Stack.with { stack in
-            let refusing = try RefusingPort()
-            defer { refusing.close() }
+            let refusing = try ClosedPort()
+            defer { withExtendedLifetime(refusing) {} }
             let edge = HTTPEndpoint(host: "127.0.0.1", port: stack.httpsPort)
             let prefix = "fault-e2e-\(UUID().uuidString.prefix(8))"
             var configuration = FaultConfiguration(
@@ -65,41 +65,3 @@ import Darwin
         }
     }
 }
-
-/// A loopback port that refuses connections for as long as it is held: a socket bound to it that never
-/// listens (so no other test can take the port meanwhile).
-private struct RefusingPort {
-    let descriptor: Int32
-    let port: Int
-
-    init() throws {
-        #if canImport(Glibc)
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(descriptor, generic, length) == 0 && getsockname(descriptor, generic, &length) == 0
-            }
-        }
-        guard descriptor >= 0, bound else { throw RefusingPortError() }
-        self.descriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func close() {
-        #if canImport(Glibc)
-        _ = Glibc.close(descriptor)
-        #else
-        _ = Darwin.close(descriptor)
-        #endif
-    }
-}
-
-private struct RefusingPortError: Error {}

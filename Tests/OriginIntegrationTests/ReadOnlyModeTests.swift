@@ -88,6 +88,11 @@ import Testing
                     let page = try await PlainHTTP.send(.GET, "/products/product-2", host: spec.domain.rawValue, port: port)
                     #expect(page.head.status == .ok, "a read after the tenant's write got \(page.head.status) with the primary hung")
                     try await relay.set(.forward)
+                    // The primary back in use before the origin stops: work abandoned on the hung connection
+                    // has ended, so shutdown does not wait on it.
+                    try await waitUntil("writes to resume", timeout: .seconds(15), pollEvery: .milliseconds(200)) {
+                        [.created, .ok].contains(try await Self.place(spec, key: "after", port: port).head.status)
+                    }
                 }
             }
         }
