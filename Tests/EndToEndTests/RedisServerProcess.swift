@@ -49,10 +49,16 @@ final class RedisServerProcess: Sendable {
             state.process = RunningProcess(process: process)
         }
         let port = self.port
-        try await waitUntil("redis-server on \(port) to answer", timeout: .seconds(10), pollEvery: .milliseconds(50)) {
-            guard let connection = try? await RedisConnection.connect(host: "127.0.0.1", port: port) else { return false }
-            defer { Task { await connection.close() } }
-            return (try? await connection.send("PING"))?.string == "PONG"
+        do {
+            try await waitUntil("redis-server on \(port) to answer", timeout: .seconds(10), pollEvery: .milliseconds(50)) {
+                guard let connection = try? await RedisConnection.connect(host: "127.0.0.1", port: port) else { return false }
+                defer { Task { await connection.close() } }
+                return (try? await connection.send("PING"))?.string == "PONG"
+            }
+        } catch {
+            // Never left running by a test that failed to start it (CI found three such servers afterwards).
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            throw error
         }
     }
 
