@@ -66,7 +66,10 @@ public final class TenantDatabase: Sendable {
     private let routing: Routing
     private let logger: Logger
     private let recentWrites = Mutex([TenantID: ContinuousClock.Instant]())
+    /// Replica reads retried on the primary.
     private let fallbacks = Counter(label: "storefront_db_replica_fallbacks_total")
+    /// Reads that preferred the primary answered by the replica (the primary failed under them).
+    private let primaryFallbacks = Counter(label: "storefront_db_primary_fallbacks_total")
     private let queryTimer = Metrics.Timer(label: "storefront_db_query_duration_seconds", dimensions: [("pool", "primary")])
     private let replicaQueryTimer = Metrics.Timer(label: "storefront_db_query_duration_seconds", dimensions: [("pool", "replica")])
 
@@ -106,7 +109,7 @@ public final class TenantDatabase: Sendable {
             } catch let error as DatabaseUnavailable where mayFallBackToReplica() {
                 // The read preferred the primary (read-your-writes); the primary failed under it. A replica
                 // answer a little behind beats a 503 while the primary is away.
-                fallbacks.increment()
+                primaryFallbacks.increment()
                 logger.warning("primary read failed; reading from the replica", metadata: ["error": "\(error)"])
                 return try await readFromReplica(tenant, body)
             }

@@ -39,7 +39,7 @@ extension EdgeHTTPHandler {
         logAccess(context: context, request: requestContext, status: Int(upstreamHead.status.code), cache: "PASS", bytes: length)
         var head = upstreamHead
         head.version = request.version
-        HeaderHygiene.removeHopByHop(&head.headers)
+        runtime.logDroppedFields(HeaderHygiene.cleanOriginResponse(&head.headers))
         for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
         head.headers.replaceOrAdd(name: StorefrontHeader.cacheStatus, value: CacheStatistics.Outcome.pass.header)
         let hasLength = head.headers.contains(name: "content-length")

@@ -43,10 +43,10 @@ extension EdgeRuntime {
         revalidating stale: CachedResponse?
     ) -> HTTPRequestHead {
         var upstream = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
-        upstream.headers = head.headers
+        let allowList = registry.snapshot.settings(for: tenant).forwardRequestHeaders
+        upstream.headers = HeaderHygiene.trustedRequestFields(head.headers, allowList: allowList)
         let host = head.headers.first(name: "host").flatMap { HostName(normalising: $0) }?.rawValue ?? ""
         HeaderHygiene.removeHopByHop(&upstream.headers)
-        HeaderHygiene.removeUntrusted(&upstream.headers, allowList: registry.snapshot.settings(for: tenant).forwardRequestHeaders)
         if cacheFill {
             upstream.method = .GET
             upstream.headers.remove(name: "content-length")
@@ -163,7 +163,7 @@ extension EdgeRuntime {
     ) -> TakenIn {
         var head = response.head
         head.version = request.version
-        HeaderHygiene.removeHopByHop(&head.headers)
+        logDroppedFields(HeaderHygiene.cleanOriginResponse(&head.headers))
         var body = response.body
         var revalidated = false
         if cacheable, head.status == .notModified, let stale {
@@ -185,6 +185,13 @@ extension EdgeRuntime {
         let fieldsAsSent = head.headers
         for name in HeaderHygiene.internalResponseFields { head.headers.remove(name: name) }
         return TakenIn(head: head, body: body, fieldsAsSent: fieldsAsSent, revalidated: revalidated)
+    }
+
+    /// Origin response fields not relayed for their value (CR, LF or NUL; see ``HeaderHygiene``).
+    func logDroppedFields(_ names: [String]) {
+        for name in names {
+            logger.warning("origin response field not relayed", metadata: ["field": "\(name)", "reason": "CR, LF or NUL in the value"])
+        }
     }
 
     var admissionLimits: ResponseAdmission.Limits {

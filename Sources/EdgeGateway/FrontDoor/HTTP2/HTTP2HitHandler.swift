@@ -132,13 +132,9 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
         var fields = HPACKHeaders()
         fields.reserveCapacity(8)
         fields.add(name: ":status", value: String(finish.status))
-        // HTTP/2 field names are lowercase; the stored ones are as the origin wrote them. Values lose the
-        // optional whitespace HTTP/1 allowed around them; fields HTTP/2 forbids are not sent (HTTP2Fields).
+        // HTTP/2 field names are lowercase; the stored ones are as the origin wrote them. Their values were
+        // made valid for HTTP/2 once, when the response was taken in (HeaderHygiene.cleanOriginResponse).
         response.forEachField { name, value in
-            guard !HTTP2Fields.isConnectionSpecific(name) else {
-                return refused(name, .connectionSpecific)
-            }
-            guard let value = HTTP2Fields.trimmed(value) else { return refused(name, .invalidValue) }
             let lowercased = String(unsafeUninitializedCapacity: name.count) { target in
                 for (index, byte) in name.enumerated() { target[index] = CachedResponse.lowercased(byte) }
                 return name.count
@@ -166,13 +162,5 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
             }
         }
         needsFlush = true
-    }
-
-    /// A stored field not sent on HTTP/2 (the miss that stored it logged it already, at its level).
-    private func refused(_ name: ByteBufferView, _ refusal: HTTP2Fields.Refusal) {
-        runtime.logger.debug(
-            "HTTP/2 response field not sent",
-            metadata: ["field": "\(String(decoding: name, as: UTF8.self))", "reason": "\(refusal.rawValue)"]
-        )
     }
 }

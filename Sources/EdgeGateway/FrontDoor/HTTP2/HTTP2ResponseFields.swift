@@ -2,9 +2,11 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// On an HTTP/2 stream channel, before the HTTP/1-to-HTTP/2 codec: response (and trailer) fields relayed
-/// from HTTP/1 origins made valid for HTTP/2 (``HTTP2Fields``): values trimmed of optional whitespace,
-/// fields that HTTP/2 forbids dropped with a log line. A head with nothing to change passes untouched.
+/// On an HTTP/2 stream channel, before the HTTP/1-to-HTTP/2 codec: the last check that what goes out is
+/// valid HTTP/2 (``HTTP2Fields``). Origin heads were cleaned when taken in
+/// (``HeaderHygiene/cleanOriginResponse(_:)``); this catches trailers relayed from HTTP/1 origins and any
+/// field added after that: values trimmed of optional whitespace, fields HTTP/2 forbids dropped with a log
+/// line. A head with nothing to change passes untouched.
 final class HTTP2ResponseFields: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
