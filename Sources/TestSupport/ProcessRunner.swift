@@ -1,11 +1,10 @@
-import Dispatch
 import Foundation
-import NIOConcurrencyHelpers
 
-/// Runs a child process off Swift's cooperative thread pool (which has one thread per core: a test
-/// blocking one of them on a child process stalls every other test of the run).
+/// Runs a child process to completion and collects what it wrote (a ``ChildProcess``: nothing blocks
+/// a thread of Swift's cooperative pool while it runs).
 public enum ProcessRunner {
     public struct Output: Sendable {
+        /// The exit code, or 128 + the signal's number.
         public var status: Int32
         public var standardOutput: Data
         public var standardError: Data
@@ -13,42 +12,8 @@ public enum ProcessRunner {
 
     /// Runs `executable` with `arguments` to completion, stdin from /dev/null.
     public static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                let output = Pipe()
-                let errors = Pipe()
-                process.standardOutput = output
-                process.standardError = errors
-                process.standardInput = FileHandle.nullDevice
-                do {
-                    try process.run()
-                } catch {
-                    continuation.resume(throwing: error)
-                    return
-                }
-                // Read stderr on another thread so neither pipe can fill up and block the child.
-                let standardError = NIOLockedValueBox(Data())
-                let group = DispatchGroup()
-                group.enter()
-                DispatchQueue.global().async {
-                    let data = errors.fileHandleForReading.readDataToEndOfFile()
-                    standardError.withLockedValue { $0 = data }
-                    group.leave()
-                }
-                let standardOutput = output.fileHandleForReading.readDataToEndOfFile()
-                group.wait()
-                process.waitUntilExit()
-                continuation.resume(
-                    returning: Output(
-                        status: process.terminationStatus,
-                        standardOutput: standardOutput,
-                        standardError: standardError.withLockedValue { $0 }
-                    )
-                )
-            }
-        }
+        let child = try ChildProcess.start(executable, arguments, output: .separate)
+        await child.finished()
+        return Output(status: child.exitStatus ?? -1, standardOutput: child.outputData, standardError: child.errors)
     }
 }

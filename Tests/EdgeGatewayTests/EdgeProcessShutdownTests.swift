@@ -60,17 +60,16 @@ import Glibc
 
 /// This build's `edge` executable as a child process, its output collected as it arrives.
 final class EdgeProcess: Sendable {
-    private let process: Process
-    private let log = Mutex("")
+    private let child: ChildProcess
 
-    private init(process: Process) {
-        self.process = process
+    private init(child: ChildProcess) {
+        self.child = child
     }
 
     /// What the process wrote so far (stdout and stderr).
-    var output: String { log.withLock { $0 } }
-    var isRunning: Bool { process.isRunning }
-    var exitStatus: Int32 { process.terminationStatus }
+    var output: String { child.output }
+    var isRunning: Bool { child.isRunning }
+    var exitStatus: Int32? { child.exitStatus }
 
     /// Starts `.build/debug/edge` (next to the test bundle) with `arguments`.
     static func start(_ arguments: [String]) throws -> EdgeProcess {
@@ -78,21 +77,7 @@ final class EdgeProcess: Sendable {
         guard FileManager.default.isExecutableFile(atPath: url.path) else {
             throw Failure(description: "no edge executable at \(url.path): run `swift build --build-tests` first")
         }
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let edge = EdgeProcess(process: process)
-        pipe.fileHandleForReading.readabilityHandler = { [edge] handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil }
-            edge.log.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
-        try process.run()
-        return edge
+        return EdgeProcess(child: try ChildProcess.start(url.path, arguments))
     }
 
     /// The HTTPS port from the "edge listening" line.
@@ -110,14 +95,10 @@ final class EdgeProcess: Sendable {
         return port!
     }
 
-    func signal(_ signal: Int32) {
-        Glibc.kill(process.processIdentifier, signal)
-    }
+    func signal(_ signal: Int32) { child.signal(signal) }
 
     /// SIGKILL if still running (cleanup after a failed test).
-    func kill() {
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-    }
+    func kill() { child.kill() }
 
     struct Failure: Error, CustomStringConvertible {
         var description: String

@@ -8,14 +8,11 @@ enum H2Probe {
     /// Why the probe cannot run, or `nil` when python3 with `h2` is there.
     static let unavailable: String? = {
         guard let python = python3 else { return "python3 is not on the PATH" }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", "import h2, hpack, hyperframe"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "python3 does not start" }
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? nil : "python3 has no h2 package (pip install h2)"
+        guard let child = try? ChildProcess.start(python, ["-c", "import h2, hpack, hyperframe"], output: .discarded) else {
+            return "python3 does not start"
+        }
+        while child.isRunning { usleep(10_000) }  // a static initialiser cannot await; the reaper is a thread
+        return child.termination == .exited(0) ? nil : "python3 has no h2 package (pip install h2)"
     }()
 
     static let python3: String? = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin")

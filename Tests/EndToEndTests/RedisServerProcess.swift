@@ -11,7 +11,7 @@ final class RedisServerProcess: Sendable {
     /// Whether it keeps its data across a restart (append-only file in a scratch directory).
     let persistent: Bool
     private let directory: URL
-    private let state: Mutex<(process: RunningProcess?, held: ClosedPort?)>
+    private let state: Mutex<(process: ChildProcess?, held: ClosedPort?)>
 
     private init(port: Int, persistent: Bool, directory: URL, held: ClosedPort) {
         self.port = port
@@ -34,19 +34,15 @@ final class RedisServerProcess: Sendable {
 
     /// Starts the server again on its port (after ``stop()``), and waits until it answers.
     func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-        process.arguments = [
+        let arguments = [
             "--bind", "127.0.0.1", "--port", "\(port)", "--save", "", "--dir", directory.path,
             "--appendonly", persistent ? "yes" : "no", "--appendfsync", "always",
         ]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try state.withLock { state in
+        let process = try state.withLock { state in
             state.held = nil  // frees the port for the server
-            try process.run()
-            state.process = RunningProcess(process: process)
+            let process = try ChildProcess.start("/usr/bin/redis-server", arguments, output: .discarded)
+            state.process = process
+            return process
         }
         let port = self.port
         do {
@@ -57,43 +53,27 @@ final class RedisServerProcess: Sendable {
             }
         } catch {
             // Never left running by a test that failed to start it (CI found three such servers afterwards).
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.kill()
             throw error
         }
     }
 
-    /// Stops the server (the `SHUTDOWN` command: a child of the test process inherits its blocked SIGTERM,
-    /// so a signal would stay pending; SIGKILL if it does not answer) and waits for it to exit; its port then
-    /// refuses connections.
+    /// Stops the server (the `SHUTDOWN` command, so that a persistent one writes its file; SIGKILL if it
+    /// does not answer) and waits for it to exit; its port then refuses connections.
     func stop() async throws {
-        guard let running = state.withLock({ $0.process }) else { return }
-        let process = running.process
+        guard let process = state.withLock({ $0.process }) else { return }
         if let connection = try? await RedisConnection.connect(host: "127.0.0.1", port: port) {
             let command = persistent ? ["SHUTDOWN"] : ["SHUTDOWN", "NOSAVE"]
             _ = try? await connection.send(command.map { Array($0.utf8) })
             await connection.close()
         }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                running.process.waitUntilExit()
-                continuation.resume()
-            }
-        }
+        if await process.waitForExit(timeout: .seconds(5)) == nil { process.kill() }
+        await process.finished()
         let held = try ClosedPort(port: port)
         state.withLock { state in
             state.process = nil
             state.held = held
         }
-    }
-
-    /// A started server process (Foundation's `Process` is not `Sendable`; this one is only terminated and
-    /// waited for).
-    private final class RunningProcess: @unchecked Sendable {
-        let process: Process
-        init(process: Process) { self.process = process }
     }
 
     /// Stops the server and removes its data.

@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func servesWithProperTokens() async throws {
-        try await OriginBinary.with(["--production", "--internal-token", Self.strong, "--admin-token", Self.strong + "a"]) { origin in
+        try await OriginProcess.with(["--production", "--internal-token", Self.strong, "--admin-token", Self.strong + "a"]) { origin in
             let health = try await PlainHTTP.send(.GET, "/health", host: "origin.internal", port: origin.port)
             #expect(health.head.status == .ok)
         }

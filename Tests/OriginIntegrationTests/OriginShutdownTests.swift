@@ -16,7 +16,7 @@ import Testing
         try await TestDatabase.with { db in
             let spec = TestEnvironment.uniqueTenant(name: "Drain Shop")
             try await db.createTenant(spec, products: 2)
-            try await OriginBinary.with(["--drain-seconds", "6", "--primary-timeout-ms", "8000"]) { origin in
+            try await OriginProcess.with(["--drain-seconds", "6", "--primary-timeout-ms", "8000"]) { origin in
                 try await Self.withOrderKeyLocked(db, spec.id, key: "drain") { lockingTransaction, release in
                     let response = Task {
                         try await PlainHTTP.send(
@@ -67,7 +67,7 @@ import Testing
                 "--primary-port", "\(primary.port)", "--replica-port", "\(replica.port)", "--redis-port", "\(redis.port)",
                 "--drain-seconds", "5",
             ]
-            try await OriginBinary.with(arguments) { origin in
+            try await OriginProcess.with(arguments) { origin in
                 // Connections to all three through the relays, before they are cut.
                 try await waitUntil("a page through the relays", timeout: .seconds(20), pollEvery: .milliseconds(100)) {
                     try await PlainHTTP.send(.GET, "/products/product-1", host: spec.domain.rawValue, port: origin.port).head.status == .ok

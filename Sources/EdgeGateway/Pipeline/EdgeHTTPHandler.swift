@@ -145,20 +145,19 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         requestStart = runtime.now()
         let hosts = head.headers["host"]
+        let declaredLength = head.headers.first(name: "content-length")
+        let transferEncoding = head.headers["transfer-encoding"]
         switch RequestHygiene.check(
             method: head.method.rawValue,
-            contentLength: head.headers.first(name: "content-length"),
+            contentLength: declaredLength,
             target: head.uri,
             isHTTP10: head.version == .http1_0,
-            transferEncoding: head.headers["transfer-encoding"],
+            transferEncoding: transferEncoding,
             host: hosts.count == 1 ? hosts[0] : nil
         ) {
         case .success(let target):
             connection.targetNormalised(target)
-            requestGuard?.headReceived(
-                expectsBody: head.headers.contains(name: "transfer-encoding")
-                    || (head.headers.first(name: "content-length").flatMap(Int.init) ?? 0) > 0
-            )
+            requestGuard?.headReceived(expectsBody: !transferEncoding.isEmpty || (declaredLength.flatMap(Int.init) ?? 0) > 0)
         case .failure(let refusal):
             connection.closed()
             respondSynthetic(
