@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "edge",
             dependencies: [
-                "EdgeGateway", "Shared",
+                "EdgeCore", "EdgeGateway", "Shared",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -35,7 +35,7 @@ echo "pages: $pages, body ≈ $body bytes"
 # Edge
 printf '{"tenants":[{"domain":"%s","tenantId":"alpine","edge":{"plainHTTP":true}}]}' "$domain" > "$work/tenants.json"
 port=$(free_port); admin=$(free_port)
-"$bin/edge" --tenants "$work/tenants.json" --https-port "$(free_port)" --http-port "$port" --admin-port "$admin" --redis off \
+EDGE_RATE_PER_CLIENT=off "$bin/edge" --tenants "$work/tenants.json" --https-port "$(free_port)" --http-port "$port" --admin-port "$admin" --redis off \
   --access-log off --cache-mb 1024 --cert-dir "$state/certs" --origins 127.0.0.1:8081,127.0.0.1:8082 > "$work/edge.log" 2>&1 &
 edge=$!; pids+=("$edge")
 wait_up "$port"

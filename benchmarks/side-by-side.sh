@@ -54,7 +54,7 @@ start_edge() {
   local http=$1 admin=$2
   printf '{"tenants":[{"domain":"%s","tenantId":"alpine","edge":{"plainHTTP":true}},{"domain":"%s","tenantId":"harbor","edge":{"plainHTTP":true}}]}' \
     "${domains[0]}" "${domains[1]}" > "$work/tenants.json"
-  "$bin/edge" --tenants "$work/tenants.json" --https-port "$(free_port)" --http-port "$http" --admin-port "$admin" \
+  EDGE_RATE_PER_CLIENT=off "$bin/edge" --tenants "$work/tenants.json" --https-port "$(free_port)" --http-port "$http" --admin-port "$admin" \
     --redis off --access-log off --cache-mb "$budget_mb" --cert-dir "$state/certs" \
     --origins 127.0.0.1:8081,127.0.0.1:8082 > "$work/edge.log" 2>&1 &
   pids+=($!)

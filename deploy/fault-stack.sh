@@ -256,8 +256,12 @@ start_edge() { # 1|2
   admin=$(eval echo "\$P_EDGE_ADMIN_$n")
   (
     export EDGE_ORIGINS=file:$RUN/origins.txt EDGE_HTTPS_PORT=$port EDGE_HTTP_PORT=0 EDGE_ADMIN_PORT=$admin
+    # The tenant list comes from the origins' internal listeners (origin 3 joins in scenario 8).
+    export EDGE_ORIGIN_INTERNAL=127.0.0.1:$P_ORIGIN_ADMIN_1,127.0.0.1:$P_ORIGIN_ADMIN_2,127.0.0.1:$P_ORIGIN_ADMIN_3
     export EDGE_ADMIN_TOKEN INTERNAL_TOKEN=fault-suite-internal EDGE_REDIS=127.0.0.1:$P_REDIS
     export EDGE_CERT_DIR=$RUN/certs EDGE_ACCESS_LOG=$RUN/logs/edge-$n.access.log
+    # Every simulated shopper comes from 127.0.0.1: no per-client rate limit.
+    export EDGE_RATE_PER_CLIENT=off
     exec nohup "$BIN/edge" >> "$RUN/logs/edge-$n.log" 2>&1
   ) &
   echo $! > "$RUN/pids/edge-$n.pid"

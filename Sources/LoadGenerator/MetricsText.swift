@@ -90,13 +90,14 @@ enum MetricsText {
     /// series per route template, method and status; any status, unmatched routes included).
     ///
     /// Left out: the routes that no shopper's request reaches through a cache — `/health` (the edges'
-    /// health checks), `/internal/…` (the edges' tenant list) and `/admin/…` (platform and tenant
-    /// administration, e.g. the load tool's own product updates, which go to the origins directly). The
+    /// health checks), `/metrics` (scrapes, the load tool's own among them), `/internal/…` (the edges' tenant
+    /// list) and `/admin/…` (platform and tenant administration, e.g. the load tool's own product updates,
+    /// which go to the origins directly). The
     /// counter has no tenant label: this is every tenant's traffic, not only the run's.
     static func storefrontRequests(_ text: String) -> Int {
         samples(text, named: "hb_requests").reduce(0) { total, sample in
             let route = sample.labels["http_route"] ?? ""
-            let excluded = route == "/health" || route.hasPrefix("/internal") || route.hasPrefix("/admin")
+            let excluded = route == "/health" || route == "/metrics" || route.hasPrefix("/internal") || route.hasPrefix("/admin")
             return excluded ? total : total + Int(sample.value)
         }
     }

@@ -9,7 +9,8 @@ import ServiceLifecycle
 import Shared
 
 /// Builds the origin: database clients and replica monitor (as services), Redis cache and events, tenant
-/// resolution, routes, and the admin listener.
+/// resolution, the storefront listener (what the edges forward) and the internal listener (platform routes,
+/// `/metrics`; never forwarded by an edge).
 public enum OriginApplication {
     /// Builds a runnable origin application; ``OriginAssembly`` wraps it in the service group the `origin`
     /// executable and the tests run.
@@ -20,14 +21,17 @@ public enum OriginApplication {
     ///     swift-metrics with it); `nil` serves an empty page.
     ///   - cache: the origin cache; by default Redis from the configuration.
     ///   - events: the event publisher; by default the outbox on the primary, relayed to Redis.
-    ///   - onServerRunning: called with the bound channel once the listener is up (tests read the port here).
+    ///   - onServerRunning: called with the bound channel once the storefront listener is up (tests read the
+    ///     port here).
+    ///   - onInternalServerRunning: the same for the internal listener.
     static func build(
         configuration: OriginConfiguration,
         logger: Logger,
         metrics: PrometheusCollectorRegistry? = nil,
         cache: (any OriginCache)? = nil,
         events: (any EventPublisher)? = nil,
-        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
+        onInternalServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let primary = PostgresClient(configuration: configuration.primary.clientConfiguration(), backgroundLogger: logger)
         let replica = PostgresClient(configuration: configuration.replica.clientConfiguration(), backgroundLogger: logger)
@@ -56,20 +60,34 @@ public enum OriginApplication {
             services: [
                 primary, replica, monitor, OutboxRelay(outbox: outbox, bus: bus, logger: logger),
                 TenantEventsListener(redis: configuration.redis, directory: directory, logger: logger),
-                adminApplication(configuration: configuration, metrics: metrics, logger: logger),
+                internalApplication(services: services, metrics: metrics, onServerRunning: onInternalServerRunning),
             ],
             onServerRunning: onServerRunning,
             logger: logger
         )
     }
 
-    /// The admin listener: `/health` and `/metrics`, on its own port so the edge never forwards to it.
-    static func adminApplication(
-        configuration: OriginConfiguration,
+    /// The internal listener, on a port of its own that no edge forwards to and no ingress exposes: `/health`,
+    /// `/metrics`, the edges' tenant list (`/internal/tenants`, internal token) and the platform routes
+    /// (`/admin/tenants…`, admin token).
+    static func internalApplication(
+        services: OriginServices,
         metrics: PrometheusCollectorRegistry?,
-        logger: Logger
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = Router()
+        let configuration = services.configuration
+        return Application(
+            router: buildInternalRouter(services, metrics: metrics),
+            configuration: .init(address: .hostname(configuration.adminHost ?? configuration.host, port: configuration.adminPort), serverName: nil),
+            onServerRunning: onServerRunning,
+            logger: services.logger
+        )
+    }
+
+    /// The internal listener's routes (see ``internalApplication(services:metrics:onServerRunning:)``).
+    static func buildInternalRouter(_ services: OriginServices, metrics: PrometheusCollectorRegistry?) -> Router<OriginRequestContext> {
+        let router = Router(context: OriginRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
         router.get("/health") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ -> Response in
             var text: [UInt8] = []
@@ -80,18 +98,6 @@ public enum OriginApplication {
                 body: .init(byteBuffer: ByteBuffer(bytes: text))
             )
         }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.adminPort), serverName: nil),
-            logger: logger
-        )
-    }
-
-    static func buildRouter(_ services: OriginServices) -> Router<OriginRequestContext> {
-        let router = Router(context: OriginRequestContext.self)
-        // Request counts and latency by route template (bounded labels), for /metrics.
-        router.add(middleware: MetricsMiddleware())
-        router.get("/health") { _, _ in "ok\n" }
         router.get("/internal/tenants") { request, _ -> Response in
             guard let token = request.headers[.storefrontInternalToken],
                 HTTPComparisons.constantTimeEquals(token, services.configuration.internalToken)
@@ -99,6 +105,15 @@ public enum OriginApplication {
             return try Responses.json(TenantListBody(tenants: try await services.storefronts.allEntries()))
         }
         AdminRoutes.addPlatformRoutes(to: router, services: services)
+        return router
+    }
+
+    /// The storefront listener's routes: what the edges forward, for resolved storefronts only (and `/health`).
+    static func buildRouter(_ services: OriginServices) -> Router<OriginRequestContext> {
+        let router = Router(context: OriginRequestContext.self)
+        // Request counts and latency by route template (bounded labels), for /metrics.
+        router.add(middleware: MetricsMiddleware())
+        router.get("/health") { _, _ in "ok\n" }
 
         // Everything below runs for a resolved storefront only, inside its tenant scope.
         router.add(middleware: TenantMiddleware(directory: services.directory))

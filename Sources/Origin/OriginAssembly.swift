@@ -8,8 +8,8 @@ import ServiceLifecycle
 /// Builds and runs an origin from its configuration: the one assembly the `origin` executable and the tests
 /// share, so that what the tests start is what production runs.
 public enum OriginAssembly {
-    /// The whole origin as one service group: database pools, replica monitor, tenant-events listener and admin
-    /// listener, then the HTTP listener (see ``OriginApplication/build(configuration:logger:metrics:cache:events:onServerRunning:)``).
+    /// The whole origin as one service group: database pools, replica monitor, tenant-events listener and internal
+    /// listener, then the storefront listener (see ``OriginApplication/build(configuration:logger:metrics:cache:events:onServerRunning:onInternalServerRunning:)``).
     ///
     /// Graceful shutdown stops accepting, finishes requests in flight and closes the pools. It is bounded by
     /// ``OriginConfiguration/drainTime``: then the remaining work is cancelled (which must end it within 5 s,
@@ -20,19 +20,23 @@ public enum OriginAssembly {
     ///   - logger: the origin's logger.
     ///   - metrics: the registry `/metrics` serves (see ``bootstrapMetrics()``); `nil` serves an empty page.
     ///   - handlesSignals: whether SIGTERM and SIGINT start a graceful shutdown (tests trigger it themselves).
-    ///   - onServerRunning: called with the bound channel once the HTTP listener is up (tests read the port).
+    ///   - onServerRunning: called with the bound channel once the storefront listener is up (tests read the
+    ///     port).
+    ///   - onInternalServerRunning: the same for the internal listener.
     public static func serviceGroup(
         configuration: OriginConfiguration,
         logger: Logger,
         metrics: PrometheusCollectorRegistry? = nil,
         handlesSignals: Bool = true,
-        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
+        onInternalServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> ServiceGroup {
         let application = OriginApplication.build(
             configuration: configuration,
             logger: logger,
             metrics: metrics,
-            onServerRunning: onServerRunning
+            onServerRunning: onServerRunning,
+            onInternalServerRunning: onInternalServerRunning
         )
         var group = ServiceGroupConfiguration(
             services: [application],
@@ -47,7 +51,7 @@ public enum OriginAssembly {
     }
 
     /// Runs an origin process until SIGTERM or SIGINT: metrics into Prometheus, pending migrations first when
-    /// ``OriginConfiguration/migrateOnStart`` asks for them, then ``serviceGroup(configuration:logger:metrics:handlesSignals:onServerRunning:)``.
+    /// ``OriginConfiguration/migrateOnStart`` asks for them, then ``serviceGroup(configuration:logger:metrics:handlesSignals:onServerRunning:onInternalServerRunning:)``.
     /// A signal drains it (``DrainWatchdog``): the process is gone within ``OriginConfiguration/drainTime``.
     /// - Parameters:
     ///   - configuration: the origin's configuration.

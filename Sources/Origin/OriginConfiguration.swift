@@ -74,8 +74,12 @@ public struct OriginConfiguration: Sendable {
     public var schemaOwner = Database(port: 55432, username: "storefront")
     /// Whether ``OriginAssembly/run(configuration:logger:)`` applies pending migrations before serving.
     public var migrateOnStart = false
-    /// The admin listener's port (`/metrics`, `/health`); not routed through the edge. 0 picks a free one.
+    /// The internal listener's port: `/metrics`, `/health`, the edges' tenant list (`/internal/tenants`) and
+    /// the platform routes (`/admin/tenants…`). No edge forwards to it; expose it to the edges and the
+    /// platform's operators only. 0 picks a free one.
     public var adminPort = 9181
+    /// The internal listener's address; `nil` binds ``host``.
+    public var adminHost: String?
     /// Read routing and deadlines: read-your-writes window, replica timeout, primary (write) timeout.
     public var routing = TenantDatabase.Routing()
     /// How long a graceful shutdown (SIGTERM) may take: requests in flight finish within it, then whatever

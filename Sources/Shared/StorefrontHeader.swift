@@ -65,6 +65,8 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
     /// no stored answer is ever built from it. The fields the edge sets itself (`Host`, `X-Forwarded-*`,
     /// `Forwarded`, the tenant) cannot be allow-listed. Default none; at most 20.
     public var forwardRequestHeaders: [String]
+    /// Request rate limits where this tenant's differ from the edge's defaults; `nil`: the defaults.
+    public var rateLimits: TenantRateLimits?
 
     public init(
         cookieAllowList: [String] = [],
@@ -74,7 +76,8 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         hsts: HSTSPolicy? = nil,
         plainHTTP: Bool = false,
         staleIfErrorSeconds: Int = 86_400,
-        forwardRequestHeaders: [String] = []
+        forwardRequestHeaders: [String] = [],
+        rateLimits: TenantRateLimits? = nil
     ) {
         self.cookieAllowList = cookieAllowList
         self.storeSetCookie = storeSetCookie
@@ -84,10 +87,12 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         self.plainHTTP = plainHTTP
         self.staleIfErrorSeconds = staleIfErrorSeconds
         self.forwardRequestHeaders = forwardRequestHeaders.map { $0.lowercased() }
+        self.rateLimits = rateLimits
     }
 
     enum CodingKeys: String, CodingKey {
         case cookieAllowList, storeSetCookie, budgetShare, heuristicFreshness, hsts, plainHTTP, staleIfErrorSeconds, forwardRequestHeaders
+        case rateLimits
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,6 +105,14 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         plainHTTP = try container.decodeIfPresent(Bool.self, forKey: .plainHTTP) ?? false
         staleIfErrorSeconds = try container.decodeIfPresent(Int.self, forKey: .staleIfErrorSeconds) ?? 86_400
         forwardRequestHeaders = (try container.decodeIfPresent([String].self, forKey: .forwardRequestHeaders) ?? []).map { $0.lowercased() }
+        rateLimits = try container.decodeIfPresent(TenantRateLimits.self, forKey: .rateLimits)
+        guard rateLimits?.isValid ?? true else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .rateLimits,
+                in: container,
+                debugDescription: "rateLimits: perSecond must be positive and burst in [1, 1000000]"
+            )
+        }
         guard forwardRequestHeaders.count <= 20 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .forwardRequestHeaders,

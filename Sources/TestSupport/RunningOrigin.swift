@@ -7,25 +7,41 @@ import ServiceLifecycle
 /// Runs an origin on a free loopback port for the duration of `body`, then shuts it down gracefully. The
 /// origin is built by ``OriginAssembly``, as the `origin` executable builds it.
 /// - Parameters:
-///   - configuration: the origin's configuration; its port is replaced by a free one.
-///   - body: receives the bound port.
+///   - configuration: the origin's configuration; its ports are replaced by free ones.
+///   - body: receives the storefront listener's port.
 public func withRunningOrigin<Result: Sendable>(
     configuration: OriginConfiguration = TestEnvironment.originConfiguration(),
     _ body: @Sendable (Int) async throws -> Result
 ) async throws -> Result {
+    try await withRunningOriginListeners(configuration: configuration) { try await body($0.storefront) }
+}
+
+/// An origin's two listeners: the storefront one (what edges forward) and the internal one (tenant list,
+/// platform routes, metrics).
+public struct OriginListeners: Sendable {
+    public var storefront: Int
+    public var `internal`: Int
+}
+
+/// Runs an origin like ``withRunningOrigin(configuration:_:)``, for tests that use its internal listener too.
+public func withRunningOriginListeners<Result: Sendable>(
+    configuration: OriginConfiguration = TestEnvironment.originConfiguration(),
+    _ body: @Sendable (OriginListeners) async throws -> Result
+) async throws -> Result {
     var configuration = configuration
     configuration.port = 0
-    return try await withRunningServiceGroup(
-        { onServerRunning in
-            OriginAssembly.serviceGroup(
-                configuration: configuration,
-                logger: TestEnvironment.logger,
-                handlesSignals: false,
-                onServerRunning: onServerRunning
-            )
-        },
-        body
-    )
+    configuration.adminPort = 0
+    return try await withRunningServiceGroup(listeners: 2) { onRunning in
+        OriginAssembly.serviceGroup(
+            configuration: configuration,
+            logger: TestEnvironment.logger,
+            handlesSignals: false,
+            onServerRunning: onRunning[0],
+            onInternalServerRunning: onRunning[1]
+        )
+    } _: { ports in
+        try await body(OriginListeners(storefront: ports[0], internal: ports[1]))
+    }
 }
 
 /// Runs a Hummingbird application (a test router, say) on the port its configuration names (0: a free one)
@@ -37,40 +53,46 @@ public func withRunningApplication<Context: RequestContext, Result: Sendable>(
     router: Router<Context>,
     _ body: @Sendable (Int) async throws -> Result
 ) async throws -> Result where Context.Source == ApplicationRequestContextSource {
-    try await withRunningServiceGroup(
-        { onServerRunning in
-            let application = Application(
-                router: router,
-                configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-                onServerRunning: onServerRunning,
-                logger: TestEnvironment.logger
-            )
-            return ServiceGroup(services: [application], gracefulShutdownSignals: [], logger: TestEnvironment.logger)
-        },
-        body
-    )
+    try await withRunningServiceGroup(listeners: 1) { onRunning in
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),
+            onServerRunning: onRunning[0],
+            logger: TestEnvironment.logger
+        )
+        return ServiceGroup(services: [application], gracefulShutdownSignals: [], logger: TestEnvironment.logger)
+    } _: { ports in
+        try await body(ports[0])
+    }
 }
 
 /// Runs the service group `make` builds until `body` returns, then shuts it down gracefully.
 /// - Parameters:
-///   - make: builds the group, given the callback its HTTP listener calls once bound.
-///   - body: receives the bound port.
+///   - listeners: how many HTTP listeners the group binds.
+///   - make: builds the group, given the callbacks its listeners call once bound (one per listener).
+///   - body: receives the bound ports, in the order of the callbacks.
 func withRunningServiceGroup<Result: Sendable>(
-    _ make: (@escaping @Sendable (any Channel) async -> Void) -> ServiceGroup,
-    _ body: @Sendable (Int) async throws -> Result
+    listeners: Int,
+    _ make: ([@Sendable (any Channel) async -> Void]) -> ServiceGroup,
+    _ body: @Sendable ([Int]) async throws -> Result
 ) async throws -> Result {
-    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let group = make { channel in
-        portContinuation.yield(channel.localAddress?.port ?? 0)
-        portContinuation.finish()
-    }
+    let (bound, continuation) = AsyncStream.makeStream(of: (Int, Int).self)
+    let group = make(
+        (0..<listeners).map { index in
+            { channel in continuation.yield((index, channel.localAddress?.port ?? 0)) }
+        }
+    )
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         defer { tasks.cancelAll() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw ServiceStartError.noPort }
+        var ports = [Int?](repeating: nil, count: listeners)
+        for await (index, port) in bound {
+            ports[index] = port
+            if !ports.contains(nil) { break }
+        }
+        guard !ports.contains(nil) else { throw ServiceStartError.noPort }
         do {
-            let result = try await body(port)
+            let result = try await body(ports.map { $0! })
             await group.triggerGracefulShutdown()
             try await tasks.next()
             return result
@@ -81,9 +103,9 @@ func withRunningServiceGroup<Result: Sendable>(
     }
 }
 
-/// Gives `spec` its first admin through the platform API of the origin on `port`, waits until the replica has
-/// it, and returns the HTTP Basic `Authorization` value for that admin.
-public func tenantAdminLogin(_ spec: Seeder.TenantSpec, db: TestDatabase, originPort port: Int) async throws -> String {
+/// Gives `spec` its first admin through the platform API on the origin's internal listener (`internalPort`),
+/// waits until the replica has it, and returns the HTTP Basic `Authorization` value for that admin.
+public func tenantAdminLogin(_ spec: Seeder.TenantSpec, db: TestDatabase, internalPort port: Int) async throws -> String {
     let password = "a long enough password"
     let initialised = try await PlainHTTP.send(
         .POST,

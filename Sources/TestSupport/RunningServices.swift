@@ -44,6 +44,8 @@ extension TestEnvironment {
         configuration.originHealthCheck = nil
         configuration.admin = .init(bindHost: "127.0.0.1", port: 0, token: edgeAdminToken)
         configuration.drainTimeout = .seconds(5)
+        // Every test client is 127.0.0.1: the rate limit tests set their own limits.
+        configuration.rateLimits = .none
         return configuration
     }
 }
@@ -106,18 +108,22 @@ public func withRunningEdge<Result: Sendable>(
     }
 }
 
-/// Runs an edge that learns tenants like production does: from the origins' internal API, refreshed on
-/// Redis tenant-change events (purges too), with a slow periodic refresh (so a test sees what the events
+/// Runs an edge that learns tenants like production does: from the origins' internal listeners, refreshed
+/// on Redis tenant-change events (purges too), with a slow periodic refresh (so a test sees what the events
 /// alone do) and active health checks.
+/// - Parameters:
+///   - origins: the origins' storefront listeners (the pool).
+///   - internal: their internal listeners (the tenant list).
 public func withRunningEdgeLearningFromOrigin<Result: Sendable>(
     origins: [HTTPEndpoint],
+    internal: [HTTPEndpoint],
     certificates: TestCertificates,
     periodicRefresh: Duration = .seconds(60),
     _ body: @Sendable (TenantRegistry, EdgeServer.BoundPorts) async throws -> Result
 ) async throws -> Result {
     var configuration = TestEnvironment.edgeConfiguration(tenants: [], certificates: certificates, origins: origins)
     configuration.httpPort = nil
-    configuration.tenants = .origin
+    configuration.tenants = .origin(`internal`)
     configuration.internalToken = "test-internal-token"
     configuration.tenantRefreshInterval = periodicRefresh
     configuration.redis = HTTPEndpoint(host: "127.0.0.1", port: TestEnvironment.redisPort)

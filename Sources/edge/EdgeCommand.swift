@@ -26,6 +26,11 @@ struct EdgeCommand: AsyncParsableCommand {
     var origins = env("EDGE_ORIGINS", "127.0.0.1:8081,127.0.0.1:8082")
     @Option(help: "Tenant source: 'origin' (the origins' /internal/tenants) or a JSON file path (env EDGE_TENANTS).")
     var tenants = env("EDGE_TENANTS", "origin")
+    @Option(
+        help:
+            "The origins' internal listeners for --tenants origin: host:port,..., tried in order (env EDGE_ORIGIN_INTERNAL)."
+    )
+    var originInternal = env("EDGE_ORIGIN_INTERNAL", "127.0.0.1:9081,127.0.0.1:9082")
     @Option(help: "Token for the origin's internal API (env INTERNAL_TOKEN).")
     var internalToken = env("INTERNAL_TOKEN", "dev-internal-token")
     @Option(help: "Folder with <domain>/tls.crt and <domain>/tls.key (env EDGE_CERT_DIR).")
@@ -66,6 +71,7 @@ struct EdgeCommand: AsyncParsableCommand {
     )
     var lenientTenantStamp = env("EDGE_LENIENT_TENANT_STAMP", "0") == "1"
     @OptionGroup(title: "Limits and timeouts") var limits: LimitOptions
+    @OptionGroup(title: "Rate limits") var rates: RateLimitOptions
 
     func run() async throws {
         let production = ProductionSecrets.isProduction(flag: production, environment: ProcessInfo.processInfo.environment)
@@ -75,12 +81,12 @@ struct EdgeCommand: AsyncParsableCommand {
         do {
             try configuration.setOrigins(parsing: origins)
             try configuration.setRedis(parsing: redis)
+            try configuration.setTenants(parsing: tenants, originInternal: originInternal)
         } catch { throw ValidationError(error.description) }
         configuration.bindHost = bind
         configuration.httpsPort = httpsPort
         configuration.httpPort = httpPort == 0 ? nil : httpPort
         configuration.publicHTTPSPort = publicHTTPSPort == 0 ? nil : publicHTTPSPort
-        configuration.tenants = .init(parsing: tenants)
         configuration.internalToken = internalToken
         configuration.certificateDirectory = certDir
         configuration.tenantRefreshInterval = .seconds(tenantRefresh)
@@ -94,6 +100,7 @@ struct EdgeCommand: AsyncParsableCommand {
         guard drainTimeout > 0 else { throw ValidationError("--drain-timeout must be at least 1 second") }
         configuration.drainTimeout = .seconds(Int64(drainTimeout))
         limits.apply(to: &configuration)
+        rates.apply(to: &configuration)
         var logger = Logger(label: "edge")
         logger.logLevel = Logger.Level(rawValue: env("LOG_LEVEL", "info")) ?? .info
         try await EdgeAssembly.run(configuration: configuration, logger: logger)

@@ -9,12 +9,22 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Listen address (env ORIGIN_HOST).") var host = env("ORIGIN_HOST", "127.0.0.1")
     @Option(help: "Listen port (env ORIGIN_PORT).") var port = Int(env("ORIGIN_PORT", "8081"))!
-    @Option(help: "Admin listener port for /metrics and /health (env ORIGIN_ADMIN_PORT).")
+    @Option(
+        help:
+            "Internal listener port: /health, /metrics, the edges' /internal/tenants and the platform's /admin/tenants; never exposed publicly (env ORIGIN_ADMIN_PORT)."
+    )
     var adminPort = Int(env("ORIGIN_ADMIN_PORT", "9181"))!
-    @Option(help: "Token the edge presents on /internal (env INTERNAL_TOKEN).") var internalToken = env("INTERNAL_TOKEN", "dev-internal-token")
+    @Option(help: "Internal listener address; empty means --host (env ORIGIN_ADMIN_HOST).") var adminHost = env("ORIGIN_ADMIN_HOST", "")
+    @Option(help: "Token the edge presents on /internal/tenants on the internal listener (env INTERNAL_TOKEN).") var internalToken = env(
+        "INTERNAL_TOKEN",
+        "dev-internal-token"
+    )
     @Option(help: "Redis host (env REDIS_HOST).") var redisHost = env("REDIS_HOST", "127.0.0.1")
     @Option(help: "Redis port (env REDIS_PORT).") var redisPort = Int(env("REDIS_PORT", "56379"))!
-    @Option(help: "Platform admin token for /admin/tenants (env ADMIN_TOKEN).") var adminToken = env("ADMIN_TOKEN", "dev-admin-token")
+    @Option(help: "Platform admin token for /admin/tenants on the internal listener (env ADMIN_TOKEN).") var adminToken = env(
+        "ADMIN_TOKEN",
+        "dev-admin-token"
+    )
     @Option(help: "After a tenant writes, its reads stay on the primary this long, in ms (env READ_YOUR_WRITES_MS).")
     var readYourWritesMs = Int64(env("READ_YOUR_WRITES_MS", "2000"))!
     @Option(help: "A replica read slower than this, in ms, is retried on the primary (env REPLICA_TIMEOUT_MS).")
@@ -42,6 +52,7 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.adminPort = adminPort
+        configuration.adminHost = adminHost.isEmpty ? nil : adminHost
         configuration.internalToken = internalToken
         configuration.adminToken = adminToken
         configuration.redis.host = redisHost

@@ -18,8 +18,11 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "The edge's HTTPS listener (with --plain: any HTTP/1.1 cache, e.g. Varnish).") var edge = "127.0.0.1:8443"
     @Flag(help: "Plain HTTP instead of TLS.") var plain = false
     @Option(help: "The CA file of the storefront certificates.") var ca = ".state/certs/ca.crt"
-    @Option(help: "Origins (host:port,…): tenant list and product updates.") var origins = "127.0.0.1:8081,127.0.0.1:8082"
-    @Option(help: "The origins' admin listeners for /metrics (host:port,…); default: each origin's port + 1000 (the dev stack's).")
+    @Option(help: "Origins (host:port,…): product updates.") var origins = "127.0.0.1:8081,127.0.0.1:8082"
+    @Option(
+        help:
+            "The origins' internal listeners: tenant list, tenant admins, /metrics (host:port,…); default: each origin's port + 1000 (the dev stack's)."
+    )
     var originAdmins = ""
     @Option(help: "The edge's admin listener, for its /metrics (empty: not scraped).") var edgeAdmin = "127.0.0.1:9190"
     @Option(help: "Tenants as id=domain,…; default: every storefront the origins list.") var tenants = ""
@@ -51,9 +54,11 @@ struct LoadCommand: AsyncParsableCommand {
     func run() async throws {
         guard let edgeEndpoint = HTTPEndpoint(parsing: edge) else { throw ValidationError("invalid --edge '\(edge)'") }
         let originEndpoints = Self.endpoints(origins)
+        let internalEndpoints =
+            originAdmins.isEmpty ? originEndpoints.map { HTTPEndpoint(host: $0.host, port: $0.port + 1000) } : Self.endpoints(originAdmins)
         let setup = Setup(client: try HTTP1Client(group: MultiThreadedEventLoopGroup.singleton))
         var loadTenants = Self.parseTenants(tenants)
-        if loadTenants.isEmpty, let origin = originEndpoints.first {
+        if loadTenants.isEmpty, let origin = internalEndpoints.first {
             loadTenants = try await setup.listTenants(origin: origin, token: internalToken)
         }
         guard !loadTenants.isEmpty else { throw ValidationError("no tenants") }
@@ -72,10 +77,9 @@ struct LoadCommand: AsyncParsableCommand {
         configuration.warmUp = .seconds(min(warmUp, max(0, seconds - 1)))
         configuration.seed = seed
         configuration.edgeAdmin = HTTPEndpoint(parsing: edgeAdmin)
-        configuration.originAdmins =
-            originAdmins.isEmpty ? originEndpoints.map { HTTPEndpoint(host: $0.host, port: $0.port + 1000) } : Self.endpoints(originAdmins)
+        configuration.originAdmins = internalEndpoints
         configuration.maximumErrorShare = maxErrorRate
-        if updates > 0, let origin = originEndpoints.first {
+        if updates > 0, let origin = internalEndpoints.first {
             await setup.ensureAdmins(for: loadTenants, origin: origin, token: adminToken, password: configuration.adminPassword)
         }
 

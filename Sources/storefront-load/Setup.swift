@@ -7,7 +7,8 @@ import NIOPosix
 import Shared
 import UpstreamHTTP
 
-/// What the command asks the origins directly before a run: the tenant list and a tenant admin for updates.
+/// What the command asks the origins' internal listeners before a run: the tenant list and a tenant admin for
+/// updates.
 struct Setup {
     let client: HTTP1Client
     let loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()

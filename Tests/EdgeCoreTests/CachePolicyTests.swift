@@ -220,4 +220,16 @@ import Testing
             try JSONDecoder().decode(TenantEdgeSettings.self, from: Data(#"{"heuristicFreshness": {"lastModifiedFraction": 3}}"#.utf8))
         }
     }
+
+    @Test func rateLimitSettingsDecodeAndRefuseNonsense() throws {
+        let json = #"{"rateLimits": {"perClient": {"perSecond": 5, "burst": 20}, "countCacheHits": true}}"#
+        let decoded = try JSONDecoder().decode(TenantEdgeSettings.self, from: Data(json.utf8))
+        #expect(decoded.rateLimits == TenantRateLimits(perClient: RateLimit(perSecond: 5, burst: 20), countCacheHits: true))
+        #expect(try JSONDecoder().decode(TenantEdgeSettings.self, from: Data("{}".utf8)).rateLimits == nil)
+        for bad in [#"{"perClient": {"perSecond": 0, "burst": 5}}"#, #"{"failedLogins": {"perSecond": 1, "burst": 0}}"#] {
+            #expect(throws: DecodingError.self) {
+                try JSONDecoder().decode(TenantEdgeSettings.self, from: Data(#"{"rateLimits": \#(bad)}"#.utf8))
+            }
+        }
+    }
 }

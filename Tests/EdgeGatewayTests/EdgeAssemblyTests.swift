@@ -54,7 +54,7 @@ import Testing
         try "# the origins\n127.0.0.1:\(origin.port)\n".write(toFile: originsPath, atomically: true, encoding: .utf8)
 
         var configuration = TestEnvironment.edgeConfiguration(tenants: [], certificates: certificates, origins: [])
-        configuration.tenants = EdgeConfiguration.Tenants(parsing: tenantsPath)
+        configuration.tenants = .file(tenantsPath)
         try configuration.setOrigins(parsing: "file:\(originsPath)")
         let client = try HTTPSTestClient(caPath: certificates.caPath)
         try await withRunningEdge(configuration: configuration) { edge in
@@ -79,7 +79,7 @@ import Testing
         #expect(error?.description == "no valid origin in 'file:\(originsPath)'")
     }
 
-    /// The command line's syntaxes for origins, Redis and the access log.
+    /// The command line's syntaxes for origins, tenants, Redis and the access log.
     @Test func commandLineSyntaxes() throws {
         var configuration = EdgeConfiguration(origins: [])
         try configuration.setOrigins(parsing: "127.0.0.1:8081, 10.0.0.2:8082")
@@ -93,6 +93,20 @@ import Testing
         #expect(host == "origin.storefront.svc" && port == 8081)
         #expect(throws: EdgeConfigurationError.self) { try configuration.setOrigins(parsing: "dns:origin.storefront.svc") }
         #expect(throws: EdgeConfigurationError.self) { try configuration.setOrigins(parsing: "nowhere") }
+
+        // Tenants from the origins' internal listeners, never from the storefront pool.
+        try configuration.setTenants(parsing: "origin", originInternal: "origin-internal.svc:9181, 10.0.0.2:9182")
+        guard case .origin(let internalListeners) = configuration.tenants else {
+            Issue.record("origin did not set the origin tenant source")
+            return
+        }
+        #expect(internalListeners == [HTTPEndpoint(host: "origin-internal.svc", port: 9181), HTTPEndpoint(host: "10.0.0.2", port: 9182)])
+        #expect(throws: EdgeConfigurationError.self) { try configuration.setTenants(parsing: "origin", originInternal: "") }
+        try configuration.setTenants(parsing: "/etc/tenants.json", originInternal: "")
+        guard case .file("/etc/tenants.json") = configuration.tenants else {
+            Issue.record("a path did not set the file tenant source")
+            return
+        }
 
         try configuration.setRedis(parsing: "off")
         #expect(configuration.redis == nil)

@@ -36,8 +36,9 @@ import Testing
             var originConfiguration = TestEnvironment.originConfiguration()
             originConfiguration.redis.port = redis.port
             let destination = "127.0.0.1:\(redis.port)"
-            try await withRunningOrigin(configuration: originConfiguration) { originPort in
-                let login = try await Self.initialiseAdmin(spec, originPort: originPort)
+            try await withRunningOriginListeners(configuration: originConfiguration) { origin in
+                let originPort = origin.storefront
+                let login = try await Self.initialiseAdmin(spec, internalPort: origin.internal)
                 var edgeConfiguration = TestEnvironment.edgeConfiguration(
                     tenants: [TenantDirectoryEntry(domain: spec.domain, tenantID: spec.id)],
                     certificates: certificates,
@@ -137,13 +138,13 @@ import Testing
     }
 
     /// Gives `spec` an admin user; returns its Basic credentials.
-    static func initialiseAdmin(_ spec: Seeder.TenantSpec, originPort: Int) async throws -> String {
+    static func initialiseAdmin(_ spec: Seeder.TenantSpec, internalPort: Int) async throws -> String {
         let password = "outage outage outage"
         let initialised = try await PlainHTTP.send(
             .POST,
             "/admin/tenants/\(spec.id.rawValue)/init",
             host: "origin.internal",
-            port: originPort,
+            port: internalPort,
             headers: [("authorization", "Bearer test-admin-token")],
             body: #"{"email":"ops@outage.test","password":"\#(password)"}"#
         )

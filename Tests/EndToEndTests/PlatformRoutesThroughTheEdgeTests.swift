@@ -24,12 +24,12 @@ import Testing
                 )
                 #expect(created.head.status == .notFound, "\(path)")
             }
-            // The origin itself (its own address) knows no such tenant.
+            // The origin itself (its internal listener) knows no such tenant.
             let listed = try await PlainHTTP.send(
                 .GET,
                 "/internal/tenants",
                 host: "origin.internal",
-                port: stack.originPort,
+                port: stack.originInternalPort,
                 headers: [("x-internal-token", "test-internal-token")]
             )
             #expect(listed.head.status == .ok)

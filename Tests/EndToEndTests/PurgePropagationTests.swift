@@ -14,18 +14,19 @@ import Testing
             let certificates = try await TestCertificates(domains: [spec.domain.rawValue])
             defer { certificates.remove() }
             let client = try HTTPSTestClient(caPath: certificates.caPath)
-            try await withRunningOrigin { originPort in
+            try await withRunningOriginListeners { origin in
                 let initialised = try await PlainHTTP.send(
                     .POST,
                     "/admin/tenants/\(spec.id.rawValue)/init",
                     host: "origin.internal",
-                    port: originPort,
+                    port: origin.internal,
                     headers: [("authorization", "Bearer test-admin-token")],
                     body: #"{"email":"ops@purge.test","password":"purge the edges now"}"#
                 )
                 #expect(initialised.head.status == .created)
                 try await withRunningEdgeLearningFromOrigin(
-                    origins: [HTTPEndpoint(host: "127.0.0.1", port: originPort)],
+                    origins: [HTTPEndpoint(host: "127.0.0.1", port: origin.storefront)],
+                    internal: [HTTPEndpoint(host: "127.0.0.1", port: origin.internal)],
                     certificates: certificates
                 ) { _, ports in
                     let domain = spec.domain.rawValue
@@ -40,7 +41,7 @@ import Testing
                         .PUT,
                         "/admin/products/product-2",
                         host: domain,
-                        port: originPort,
+                        port: origin.storefront,
                         headers: [("authorization", login)],
                         body: #"{"priceCents":123456}"#
                     )

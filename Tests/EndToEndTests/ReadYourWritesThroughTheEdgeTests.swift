@@ -18,9 +18,10 @@ import Testing
             let certificates = try await TestCertificates(domains: [domain])
             defer { certificates.remove() }
             let client = try HTTPSTestClient(caPath: certificates.caPath)
-            try await withRunningOrigin { originA in
+            try await withRunningOriginListeners { listenersA in
+                let originA = listenersA.storefront
                 try await withRunningOrigin { originB in
-                    let login = try await tenantAdminLogin(spec, db: db, originPort: originA)
+                    let login = try await tenantAdminLogin(spec, db: db, internalPort: listenersA.internal)
                     try await withRunningEdge(
                         tenants: [TenantDirectoryEntry(domain: spec.domain, tenantID: spec.id)],
                         certificates: certificates,

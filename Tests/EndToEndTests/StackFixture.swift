@@ -13,6 +13,8 @@ struct Stack: Sendable {
     let registry: TenantRegistry
     let ports: EdgeServer.BoundPorts
     let originPort: Int
+    /// The origin's internal listener (tenant list, platform routes).
+    let originInternalPort: Int
 
     var httpsPort: Int { ports.https }
 
@@ -26,7 +28,8 @@ struct Stack: Sendable {
             let certificates = try await TestCertificates(domains: [alpine.domain.rawValue, harbor.domain.rawValue])
             defer { certificates.remove() }
             let client = try HTTPSTestClient(caPath: certificates.caPath)
-            try await withRunningOrigin { originPort in
+            try await withRunningOriginListeners { origin in
+                let originPort = origin.storefront
                 let entries = [alpine, harbor].map { TenantDirectoryEntry(domain: $0.domain, tenantID: $0.id) }
                 try await withRunningEdge(
                     tenants: entries,
@@ -42,7 +45,8 @@ struct Stack: Sendable {
                             database: database,
                             registry: registry,
                             ports: ports,
-                            originPort: originPort
+                            originPort: originPort,
+                            originInternalPort: origin.internal
                         )
                     )
                 }

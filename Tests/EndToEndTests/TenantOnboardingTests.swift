@@ -18,9 +18,10 @@ import Testing
             let certificates = try await TestCertificates(domains: [domain])
             defer { certificates.remove() }
             let client = try HTTPSTestClient(caPath: certificates.caPath)
-            try await withRunningOrigin { originPort in
+            try await withRunningOriginListeners { origin in
                 try await withRunningEdgeLearningFromOrigin(
-                    origins: [HTTPEndpoint(host: "127.0.0.1", port: originPort)],
+                    origins: [HTTPEndpoint(host: "127.0.0.1", port: origin.storefront)],
+                    internal: [HTTPEndpoint(host: "127.0.0.1", port: origin.internal)],
                     certificates: certificates,
                     periodicRefresh: .seconds(60)
                 ) { registry, ports in
@@ -29,7 +30,7 @@ import Testing
                         .POST,
                         "/admin/tenants",
                         host: "origin.internal",
-                        port: originPort,
+                        port: origin.internal,
                         headers: [("authorization", "Bearer test-admin-token")],
                         body: #"{"id":"\#(id)","name":"Fresh Shop","domain":"\#(domain)"}"#
                     )

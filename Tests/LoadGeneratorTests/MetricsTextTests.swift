@@ -34,6 +34,7 @@ import Testing
             hb_requests{http_request_method="POST",http_response_status_code="201",http_route="/api/orders"} 1
             hb_requests{http_request_method="GET",http_response_status_code="404",http_route="NotFound"} 1
             hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/health"} 100
+            hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/metrics"} 3
             hb_requests{http_request_method="GET",http_response_status_code="200",http_route="/internal/tenants"} 100
             hb_requests{http_request_method="PUT",http_response_status_code="200",http_route="/admin/products/{slug}"} 100
             hb_requests{http_request_method="POST",http_response_status_code="201",http_route="/admin/tenants"} 100

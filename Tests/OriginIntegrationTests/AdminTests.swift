@@ -25,12 +25,13 @@ import Testing
             let suffix = String(UInt32.random(in: 0..<UInt32.max), radix: 36)
             let id = "new-\(suffix)"
             let domain = "new-\(suffix).test"
-            try await withRunningOrigin { port in
+            try await withRunningOriginListeners { listeners in
+                let (port, internalPort) = (listeners.storefront, listeners.internal)
                 let created = try await PlainHTTP.send(
                     .POST,
                     "/admin/tenants",
                     host: "origin.internal",
-                    port: port,
+                    port: internalPort,
                     headers: Self.admin,
                     body: Self.newTenantBody(id: id, domain: "WWW.\(domain.uppercased())")
                 )
@@ -40,7 +41,7 @@ import Testing
                     .POST,
                     "/admin/tenants/\(id)/init",
                     host: "origin.internal",
-                    port: port,
+                    port: internalPort,
                     headers: Self.admin,
                     body: #"{"email":"owner@\#(domain)","password":"correct horse battery"}"#
                 )
@@ -49,7 +50,7 @@ import Testing
                     .POST,
                     "/admin/tenants/\(id)/init",
                     host: "origin.internal",
-                    port: port,
+                    port: internalPort,
                     headers: Self.admin,
                     body: #"{"email":"other@\#(domain)","password":"correct horse battery"}"#
                 )
@@ -117,12 +118,13 @@ import Testing
             let b = TestEnvironment.uniqueTenant(name: "Admin B")
             try await db.createTenant(a, products: 1)
             try await db.createTenant(b, products: 1)
-            try await withRunningOrigin { port in
+            try await withRunningOriginListeners { listeners in
+                let (port, internalPort) = (listeners.storefront, listeners.internal)
                 let initialised = try await PlainHTTP.send(
                     .POST,
                     "/admin/tenants/\(a.id.rawValue)/init",
                     host: "origin.internal",
-                    port: port,
+                    port: internalPort,
                     headers: Self.admin,
                     body: #"{"email":"boss@a.test","password":"a long enough password"}"#
                 )
@@ -148,13 +150,14 @@ import Testing
     /// The platform routes need the admin token.
     func platformTokenRequired(authorization: String?, status: Int) async throws {
         try await TestDatabase.with { db in
-            try await withRunningOrigin { port in
+            try await withRunningOriginListeners { listeners in
+                let (port, internalPort) = (listeners.storefront, listeners.internal)
                 let id = "x-\(UInt32.random(in: 0..<UInt32.max))"
                 let response = try await PlainHTTP.send(
                     .POST,
                     "/admin/tenants",
                     host: "origin.internal",
-                    port: port,
+                    port: internalPort,
                     headers: authorization.map { [("authorization", $0)] } ?? [],
                     body: Self.newTenantBody(id: id, domain: "\(id).test")
                 )
@@ -169,7 +172,8 @@ import Testing
         try await TestDatabase.with { db in
             let taken = TestEnvironment.uniqueTenant(name: "Taken")
             try await db.createTenant(taken, products: 0)
-            try await withRunningOrigin { port in
+            try await withRunningOriginListeners { listeners in
+                let (port, internalPort) = (listeners.storefront, listeners.internal)
                 let id = "bad-\(UInt32.random(in: 0..<UInt32.max))"
                 let cases: [(String, Int)] = [
                     (Self.newTenantBody(id: id, domain: taken.domain.rawValue), 409),
@@ -186,7 +190,7 @@ import Testing
                         .POST,
                         "/admin/tenants",
                         host: "origin.internal",
-                        port: port,
+                        port: internalPort,
                         headers: Self.admin,
                         body: body
                     )
@@ -211,12 +215,13 @@ import Testing
                 port: TestEnvironment.redisPort
             )
             defer { Task { await subscriber.close() } }
-            try await withRunningOrigin { port in
+            try await withRunningOriginListeners { listeners in
+                let (port, internalPort) = (listeners.storefront, listeners.internal)
                 _ = try await PlainHTTP.send(
                     .POST,
                     "/admin/tenants/\(spec.id.rawValue)/init",
                     host: "origin.internal",
-                    port: port,
+                    port: internalPort,
                     headers: Self.admin,
                     body: #"{"email":"p@p.test","password":"purge purge purge"}"#
                 )

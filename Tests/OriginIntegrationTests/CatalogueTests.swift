@@ -39,7 +39,8 @@ import Testing
                 #"{"navigation":[{"label":"Sale","href":"/sale"}],"copy":{"en":{"addToCart":"Buy now"},"de":{"addToCart":"Kaufen"}},"defaultLocale":"en","assistantTools":["search_products"],"edge":{"cookieAllowList":["consent"],"budgetShare":2}}"#
             try await db.owner.query("UPDATE storefronts SET settings = \(settings)::jsonb WHERE domain = \(spec.domain.rawValue)")
             try await db.waitForReplica()
-            try await withRunningOrigin { port in
+            try await withRunningOriginListeners { listeners in
+                let port = listeners.storefront
                 let json = try await PlainHTTP.send(.GET, "/api/storefront", host: spec.domain.rawValue, port: port)
                 #expect(json.text.contains(#""assistantTools":["search_products"]"#))
                 #expect(json.text.contains("Settings Shop"))
@@ -54,7 +55,7 @@ import Testing
                     .GET,
                     "/internal/tenants",
                     host: "origin.internal",
-                    port: port,
+                    port: listeners.internal,
                     headers: [(StorefrontHeader.internalToken, "test-internal-token")]
                 )
                 let list = try JSONDecoder().decode(TenantList.self, from: Data(tenants.body.readableBytesView))

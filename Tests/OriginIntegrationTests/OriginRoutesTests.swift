@@ -98,12 +98,13 @@ import Testing
         }
     }
 
-    /// The internal tenant directory needs the token and lists storefronts.
+    /// The internal tenant directory is on the internal listener, needs the token and lists storefronts.
     @Test func internalTenantsNeedsToken() async throws {
         try await TestDatabase.with { db in
             let spec = TestEnvironment.uniqueTenant(name: "Listed Shop")
             try await db.createTenant(spec, products: 0)
-            try await withRunningOrigin { port in
+            try await withRunningOriginListeners { listeners in
+                let port = listeners.internal
                 let denied = try await get("/internal/tenants", host: "127.0.0.1", port: port)
                 #expect(denied.head.status == .unauthorized)
                 let wrong = try await get("/internal/tenants", host: "127.0.0.1", port: port, headers: [(StorefrontHeader.internalToken, "nope")])
@@ -117,6 +118,40 @@ import Testing
                 #expect(listed.head.status == .ok)
                 let list = try JSONDecoder().decode(TenantList.self, from: Data(listed.body.readableBytesView))
                 #expect(list.tenants.contains(TenantDirectoryEntry(domain: spec.domain, tenantID: spec.id)))
+            }
+        }
+    }
+
+    /// The platform routes are not on the storefront listener (the one the edges forward to), whatever the
+    /// Host and with the right tokens: before, `POST /admin/tenants` with the platform token sent to a
+    /// storefront's public address created a tenant, and `/internal/tenants` listed every domain.
+    @Test func platformRoutesAreNotOnTheStorefrontListener() async throws {
+        try await TestDatabase.with { db in
+            let spec = TestEnvironment.uniqueTenant(name: "Public Shop")
+            try await db.createTenant(spec, products: 0)
+            let id = "sneaked-\(UInt32.random(in: 0..<UInt32.max))"
+            try await withRunningOriginListeners { listeners in
+                for host in [spec.domain.rawValue, "origin.internal", "127.0.0.1"] {
+                    let listed = try await get(
+                        "/internal/tenants",
+                        host: host,
+                        port: listeners.storefront,
+                        headers: [(StorefrontHeader.internalToken, "test-internal-token")]
+                    )
+                    #expect(listed.head.status != .ok, "\(host)")
+                    #expect(!listed.text.contains(spec.domain.rawValue), "\(host)")
+                    let created = try await PlainHTTP.send(
+                        .POST,
+                        "/admin/tenants",
+                        host: host,
+                        port: listeners.storefront,
+                        headers: [("authorization", "Bearer test-admin-token")],
+                        body: #"{"id":"\#(id)","name":"Sneaked","domain":"\#(id).test"}"#
+                    )
+                    #expect(created.head.status != .created, "\(host)")
+                }
+                let rows = try await db.owner.query("SELECT count(*)::int FROM tenants WHERE id = \(id)").decode(Int.self).collect()
+                #expect(rows == [0])
             }
         }
     }

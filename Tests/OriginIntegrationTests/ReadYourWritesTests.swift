@@ -77,9 +77,10 @@ extension ReadRoutingTests {
             try await db.createTenant(spec, products: 1)
             let host = spec.domain.rawValue
             let slug = "wal-\(Int.random(in: 0..<1_000_000))"
-            try await withRunningOrigin { originA in
+            try await withRunningOriginListeners { listenersA in
+                let originA = listenersA.storefront
                 try await withRunningOrigin { originB in
-                    let login = try await tenantAdminLogin(spec, db: db, originPort: originA)
+                    let login = try await tenantAdminLogin(spec, db: db, internalPort: listenersA.internal)
                     let captured = CapturedCookie()
                     try await Self.withReplicaPaused {
                         let created = try await PlainHTTP.send(

@@ -50,6 +50,40 @@ import Testing
         }
     }
 
+    /// The storefront router has no platform routes: with the right tokens, for a storefront's Host, they are
+    /// 404 and nothing is created or listed (they live on the internal listener only).
+    @Test func platformRoutesAreNotStorefrontRoutes() async throws {
+        let origin = MemoryOrigin()
+        let shop = try await origin.addTenant("Public Shop", products: 0)
+        try await origin.test { client in
+            let host = shop.domain.rawValue
+            let created = try await client.send(
+                .post,
+                "/admin/tenants",
+                host: host,
+                headers: Self.platform,
+                body: Self.newTenantBody(id: "sneaky", domain: "sneaky.test")
+            )
+            #expect(created.status == .notFound)
+            let initialised = try await client.send(
+                .post,
+                "/admin/tenants/\(shop.tenantID.rawValue)/init",
+                host: host,
+                headers: Self.platform,
+                body: #"{"email":"a@b.test","password":"long enough password"}"#
+            )
+            #expect(initialised.status == .notFound)
+            let listed = try await client.send(
+                .get,
+                "/internal/tenants",
+                host: host,
+                headers: [(StorefrontHeader.internalToken, MemoryOrigin.internalToken)]
+            )
+            #expect(listed.status == .notFound)
+            #expect(try await origin.repositories.storefronts.allEntries().count == 1)
+        }
+    }
+
     /// Onboarding: the platform creates a tenant (served at once, announced to edges) and gives it one admin.
     @Test func onboarding() async throws {
         let origin = MemoryOrigin()

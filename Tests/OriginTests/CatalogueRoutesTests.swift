@@ -116,14 +116,19 @@ import Testing
         let origin = MemoryOrigin()
         let shop = try await origin.addTenant("Listed Shop", products: 0)
         try await origin.test { client in
-            let denied = try await client.send(.get, "/internal/tenants", host: "127.0.0.1")
+            let denied = try await client.send(.get, "/internal/tenants", host: MemoryOrigin.internalHost)
             #expect(denied.status == .unauthorized)
-            let wrong = try await client.send(.get, "/internal/tenants", host: "127.0.0.1", headers: [(StorefrontHeader.internalToken, "nope")])
+            let wrong = try await client.send(
+                .get,
+                "/internal/tenants",
+                host: MemoryOrigin.internalHost,
+                headers: [(StorefrontHeader.internalToken, "nope")]
+            )
             #expect(wrong.status == .unauthorized)
             let listed = try await client.send(
                 .get,
                 "/internal/tenants",
-                host: "127.0.0.1",
+                host: MemoryOrigin.internalHost,
                 headers: [(StorefrontHeader.internalToken, MemoryOrigin.internalToken)]
             )
             #expect(listed.status == .ok)

@@ -50,7 +50,11 @@ struct MemoryOrigin: Sendable {
         return storefront
     }
 
-    /// Runs `body` with a client of the origin's router.
+    /// The `Host` that stands for the internal listener's port in these socketless tests: requests for it go
+    /// to the internal router (platform routes, tenant list), every other request to the storefront router.
+    static let internalHost = "origin.internal"
+
+    /// Runs `body` with a client of the origin's two routers (see ``internalHost``).
     func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
         var logger = Logger(label: "origin-tests")
         logger.logLevel = .critical
@@ -61,8 +65,14 @@ struct MemoryOrigin: Sendable {
             events: events,
             logger: logger
         )
-        let router = OriginApplication.buildRouter(services)
-        let app = Application(responder: HostAsAuthority(base: router.buildResponder()), logger: logger)
+        let storefront = HostAsAuthority(base: OriginApplication.buildRouter(services).buildResponder())
+        let internalListener = HostAsAuthority(base: OriginApplication.buildInternalRouter(services, metrics: nil).buildResponder())
+        let responder = CallbackResponder<OriginRequestContext> { request, context in
+            request.headers[.hostHeader] == Self.internalHost
+                ? try await internalListener.respond(to: request, context: context)
+                : try await storefront.respond(to: request, context: context)
+        }
+        let app = Application(responder: responder, logger: logger)
         return try await app.test(.router, body)
     }
 }

@@ -106,11 +106,10 @@ public enum EdgeAssembly {
             return nil
         case .file(let path):
             return StaticFileTenantSource(path: path)
-        case .origin:
-            let pool = server.originPool
+        case .origin(let internalEndpoints):
             return OriginTenantSource(
                 client: try HTTP1Client(group: eventLoops),
-                pool: { [pool] in pool.endpoints },
+                endpoints: internalEndpoints,
                 token: configuration.internalToken,
                 eventLoop: eventLoops.next()
             )

@@ -5,17 +5,29 @@ import Shared
 extension EdgeConfiguration {
     /// Where the edge learns which domains belong to which tenant.
     public enum Tenants: Sendable {
-        /// The origins' internal API (`GET /internal/tenants`), refreshed periodically and on tenant events.
-        case origin
+        /// The origins' internal listeners (`GET /internal/tenants`, tried in order until one answers),
+        /// refreshed periodically and on tenant events. Never the storefront listeners: the platform routes
+        /// are not served there.
+        case origin([HTTPEndpoint])
         /// A JSON file `{"tenants":[{"domain","tenantId"}]}`, read again at every refresh.
         case file(String)
         /// A list that never changes by itself (tests change it through the registry).
         case fixed([TenantDirectoryEntry])
+    }
 
-        /// Parses the `--tenants` syntax: `origin`, or the path of a JSON file.
-        public init(parsing text: String) {
-            self = text == "origin" ? .origin : .file(text)
+    /// Sets the tenant source from `--tenants` (`origin`, or the path of a JSON file) and, for `origin`,
+    /// `--origin-internal` (`host:port,…`: the origins' internal listeners).
+    /// - Throws: ``EdgeConfigurationError`` when `origin` comes with no valid internal address.
+    public mutating func setTenants(parsing text: String, originInternal: String) throws(EdgeConfigurationError) {
+        guard text == "origin" else {
+            tenants = .file(text)
+            return
         }
+        let endpoints = originInternal.split(separator: ",").compactMap {
+            HTTPEndpoint(parsing: $0.trimmingCharacters(in: .whitespaces))
+        }
+        guard !endpoints.isEmpty else { throw .invalidOriginInternal(originInternal) }
+        tenants = .origin(endpoints)
     }
 
     /// The admin listener: `/health`, `/metrics` and the purge API, on an address of its own.
@@ -77,6 +89,7 @@ public struct EdgeConfigurationError: Error, CustomStringConvertible {
     private enum Reason {
         case invalidOrigins(String)
         case invalidRedis(String)
+        case invalidOriginInternal(String)
         case noDiscoveredOrigins(OriginDiscoveryService.Source)
     }
 
@@ -84,12 +97,14 @@ public struct EdgeConfigurationError: Error, CustomStringConvertible {
 
     static func invalidOrigins(_ text: String) -> Self { Self(reason: .invalidOrigins(text)) }
     static func invalidRedis(_ text: String) -> Self { Self(reason: .invalidRedis(text)) }
+    static func invalidOriginInternal(_ text: String) -> Self { Self(reason: .invalidOriginInternal(text)) }
     static func noDiscoveredOrigins(_ source: OriginDiscoveryService.Source) -> Self { Self(reason: .noDiscoveredOrigins(source)) }
 
     public var description: String {
         switch reason {
         case .invalidOrigins(let text): "no valid origin in '\(text)'"
         case .invalidRedis(let text): "invalid --redis '\(text)'"
+        case .invalidOriginInternal(let text): "no valid internal origin address in --origin-internal '\(text)'"
         case .noDiscoveredOrigins(.file(let path)): "no valid origin in 'file:\(path)'"
         case .noDiscoveredOrigins(.dns(let host, let port)): "no valid origin in 'dns:\(host):\(port)'"
         }

@@ -1,5 +1,6 @@
 import EdgeCore
 import NIOCore
+import Shared
 
 /// Everything an edge instance needs to run. Defaults suit the local dev stack.
 public struct EdgeConfiguration: Sendable {
@@ -49,8 +50,20 @@ public struct EdgeConfiguration: Sendable {
     /// The active health check of every origin (path, interval, expected status, Host); `nil` turns it off
     /// (passive ejection only).
     public var originHealthCheck: OriginHealthService.Check? = OriginHealthService.Check()
+    /// Request rate limits every tenant gets unless its settings say otherwise (``TenantRateLimits``):
+    /// origin-bound requests per client address 50/s (burst 500), no per-tenant limit, cache hits not
+    /// counted, failed logins per client address 10 at once then one a minute.
+    public var rateLimits = RateLimitPolicy(
+        perClient: RateLimit(perSecond: 50, burst: 500),
+        perTenant: nil,
+        countCacheHits: false,
+        failedLogins: RateLimit(perSecond: 1.0 / 60, burst: 10)
+    )
+    /// Proxies in front of the edge whose `X-Forwarded-For` names the client (for rate limits and the
+    /// forwarded client address); none by default: the client is the TCP peer.
+    public var trustedProxies = TrustedProxies()
     /// Where the tenant directory comes from.
-    public var tenants: Tenants = .origin
+    public var tenants: Tenants = .origin([HTTPEndpoint(host: "127.0.0.1", port: 9081), HTTPEndpoint(host: "127.0.0.1", port: 9082)])
     /// The token of the origins' internal API (`GET /internal/tenants`).
     public var internalToken = "dev-internal-token"
     /// The folder with `<domain>/tls.crt` and `<domain>/tls.key`.

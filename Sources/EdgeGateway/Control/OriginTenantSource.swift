@@ -5,35 +5,30 @@ import NIOHTTP1
 import ServiceLifecycle
 import Shared
 
-/// Tenants from the origin's internal API (`GET /internal/tenants` with the internal token).
+/// Tenants from the origins' internal listeners (`GET /internal/tenants` with the internal token).
 public struct OriginTenantSource: TenantSource {
     public enum Failure: Error { case status(Int) }
 
     let client: HTTP1Client
-    let currentEndpoints: @Sendable () -> [HTTPEndpoint]
+    let endpoints: [HTTPEndpoint]
     let token: String
     let eventLoop: any EventLoop
 
     /// - Parameters:
     ///   - client: the HTTP client to use.
-    ///   - endpoints: origin instances, tried in order until one answers.
+    ///   - endpoints: the origins' internal listeners, tried in order until one answers.
     ///   - token: the internal API token.
     ///   - eventLoop: where requests run.
     public init(client: HTTP1Client, endpoints: [HTTPEndpoint], token: String, eventLoop: any EventLoop) {
-        self.init(client: client, pool: { endpoints }, token: token, eventLoop: eventLoop)
-    }
-
-    /// - Parameter pool: the origin instances as they are at each fetch (the live origin pool).
-    public init(client: HTTP1Client, pool: @escaping @Sendable () -> [HTTPEndpoint], token: String, eventLoop: any EventLoop) {
         self.client = client
-        self.currentEndpoints = pool
+        self.endpoints = endpoints
         self.token = token
         self.eventLoop = eventLoop
     }
 
     public func fetchTenants() async throws -> [TenantDirectoryEntry] {
         var lastError: any Error = Failure.status(0)
-        for endpoint in currentEndpoints() {
+        for endpoint in endpoints {
             // At shutdown the refresh is cancelled: do not try the next origin (each may take its 5 s).
             try Task.checkCancellation()
             var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/internal/tenants")

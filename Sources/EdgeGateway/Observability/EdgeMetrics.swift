@@ -12,6 +12,7 @@ final class EdgeMetrics: Sendable {
     private let purgePropagation: DurationHistogram
     private let responses = NIOLockedValueBox<[ResponseKey: Counter]>([:])
     private let scraped: ScrapedSeries
+    private let rateLimited: [RateLimiter.Reason: Counter]
 
     private struct ResponseKey: Hashable {
         var tenant: String
@@ -69,6 +70,21 @@ final class EdgeMetrics: Sendable {
             buckets: Self.purgePropagationBuckets
         )
         scraped = ScrapedSeries(registry: registry)
+        let rateLimitedDescriptor = MetricNameDescriptor(
+            metricName: "storefront_edge_rate_limited",
+            unitName: "total",
+            helpText: "Requests refused with 429, by limit: client, tenant or login (failed logins)."
+        )
+        var limited: [RateLimiter.Reason: Counter] = [:]
+        for reason in RateLimiter.Reason.allCases {
+            limited[reason] = registry.makeCounter(descriptor: rateLimitedDescriptor, labels: [("limit", reason.rawValue)])
+        }
+        rateLimited = limited
+    }
+
+    /// A request refused by a rate limit.
+    func recordRateLimited(_ reason: RateLimiter.Reason) {
+        rateLimited[reason]?.increment()
     }
 
     /// One finished request: its duration under its cache result, its status class under its tenant.

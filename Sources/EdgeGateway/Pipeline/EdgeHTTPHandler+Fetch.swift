@@ -39,7 +39,7 @@ extension EdgeHTTPHandler {
         let upstream = runtime.upstreamHead(
             for: request.head,
             tenant: tenant,
-            clientAddress: context.channel.remoteAddress?.ipAddress ?? "unknown",
+            clientAddress: request.client ?? runtime.clientAddress(peer: context.channel.remoteAddress, headers: request.head.headers),
             cacheFill: key != nil,
             revalidating: stale?.hit.payload
         )
@@ -113,6 +113,9 @@ extension EdgeHTTPHandler {
         stale: CacheStore<CachedResponse>.Hit?
     ) {
         let head = request.head
+        if let limit = request.failedLogins, let client = request.client, [401, 403].contains(response.head.status.code) {
+            runtime.rateLimiter.loginFailed(tenant: tenant, client: client, limit: limit, now: runtime.now())
+        }
         if Self.unsafeMethods.contains(head.method), (200..<400).contains(Int(response.head.status.code)) {
             invalidateAfterUnsafe(tenant: tenant, target: head.uri, headers: response.head.headers)
         }

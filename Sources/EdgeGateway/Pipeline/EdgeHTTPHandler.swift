@@ -202,6 +202,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         request.tenant = tenant
+        request.rateLimits = runtime.rateLimits(settings)
         // Cache key and origin request both use the normalised target (tracking parameters dropped).
         let route = runtime.cacheRoute(tenant: tenant, settings: settings, method: head.method.rawValue, target: head.uri) { head.headers[$0] }
         // Only a target that lost tracking parameters is written back (a copy of the head).
@@ -209,17 +210,50 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let key = route.key {
             lookup(context: context, request: request, tenant: tenant, key: key)
         } else {
+            guard admitted(context: context, request: &request, tenant: tenant) else { return }
             fetch(context: context, request: request, tenant: tenant, body: body, storeAs: nil)
         }
+    }
+
+    /// Phase 5½, the rate limits (``RateLimiter``), for a request about to go to the origin (or any request
+    /// where the tenant counts cache hits): a request with credentials whose client has used up its failed
+    /// logins, or over its client's or tenant's rate, is answered `429` with `Retry-After`. Applied once per
+    /// request: the policy is cleared when admitted.
+    /// - Returns: whether the request may go on.
+    func admitted(context: ChannelHandlerContext, request: inout RequestContext, tenant: TenantID) -> Bool {
+        guard let policy = request.rateLimits else { return true }
+        request.rateLimits = nil
+        let client = runtime.clientAddress(peer: context.channel.remoteAddress, headers: request.head.headers)
+        request.client = client
+        let now = runtime.now()
+        let hasCredentials = request.head.headers.contains(name: "authorization")
+        if hasCredentials { request.failedLogins = policy.failedLogins }
+        let refusal =
+            (hasCredentials ? runtime.rateLimiter.admitLogin(tenant: tenant, client: client, policy: policy, now: now) : nil)
+            ?? runtime.rateLimiter.admit(tenant: tenant, client: client, policy: policy, now: now)
+        guard let refusal else { return true }
+        runtime.metrics.recordRateLimited(refusal.reason)
+        respondSynthetic(
+            context: context,
+            request: request,
+            status: .tooManyRequests,
+            message: refusal.reason == .login ? "too many failed logins" : "too many requests",
+            close: false,
+            fields: [("retry-after", String(refusal.retryAfterSeconds))]
+        )
+        return false
     }
 
     /// Phase 5 and what follows it: a fresh hit is written at once; a stale one within
     /// `stale-while-revalidate` too, refreshed once in the background; anything else is fetched.
     func lookup(context: ChannelHandlerContext, request: RequestContext, tenant: TenantID, key: CacheKey) {
+        var request = request
         switch runtime.lookUp(key, now: runtime.now()) {
         case .fresh(let hit, let age):
+            if request.rateLimits?.countCacheHits == true, !admitted(context: context, request: &request, tenant: tenant) { return }
             write(context: context, request: request, tenant: tenant, response: hit.payload, age: age, outcome: .hit)
         case .staleWhileRevalidating(let hit, let age):
+            if request.rateLimits?.countCacheHits == true, !admitted(context: context, request: &request, tenant: tenant) { return }
             write(context: context, request: request, tenant: tenant, response: hit.payload, age: age, outcome: .stale)
             if runtime.coalescer.join(key, waiter: CoalescedWaiter { _ in }) == .leader {
                 runtime.refreshInBackground(
@@ -232,6 +266,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 )
             }
         case .fetch(let stale):
+            guard admitted(context: context, request: &request, tenant: tenant) else { return }
             coalescedFetch(context: context, request: request, tenant: tenant, key: key, stale: stale)
         }
     }

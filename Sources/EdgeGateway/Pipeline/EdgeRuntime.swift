@@ -18,6 +18,7 @@ final class EdgeRuntime: Sendable {
     let pool: OriginPool
     let accessLog: AccessLog?
     let metrics = EdgeMetrics()
+    let rateLimiter = RateLimiter()
     /// Every time-based decision reads this clock (``EdgeConfiguration/clock``).
     let clock: any EdgeClock
 
@@ -39,6 +40,19 @@ final class EdgeRuntime: Sendable {
 
     /// Monotonic now, in nanoseconds, on the edge's clock.
     func now() -> UInt64 { clock.nanoseconds }
+
+    /// The rate limits for a tenant's requests: the edge's defaults under the tenant's own.
+    func rateLimits(_ settings: TenantEdgeSettings) -> RateLimitPolicy {
+        configuration.rateLimits.overridden(by: settings.rateLimits)
+    }
+
+    /// The client a request comes from: the TCP peer, or the address a trusted proxy forwarded
+    /// (``EdgeConfiguration/trustedProxies``).
+    func clientAddress(peer: SocketAddress?, headers: HTTPHeaders) -> String {
+        let peer = peer?.ipAddress ?? "unknown"
+        guard !configuration.trustedProxies.ranges.isEmpty else { return peer }
+        return configuration.trustedProxies.clientAddress(peer: peer, forwardedFor: headers["x-forwarded-for"])
+    }
 }
 
 /// How a request waiting on another request's fetch continues.

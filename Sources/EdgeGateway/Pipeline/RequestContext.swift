@@ -18,6 +18,13 @@ struct RequestContext {
     /// The origin that answered a fetch, and how long it took.
     var origin: HTTPEndpoint?
     var originNanoseconds: UInt64?
+    /// The rate limits still to apply to this request (``RateLimiter``); `nil` once it was admitted.
+    var rateLimits: RateLimitPolicy?
+    /// The client address the limits count it under, once known.
+    var client: String?
+    /// For a request with credentials: the failed-login limit its client is charged under when the origin
+    /// refuses them (401 or 403).
+    var failedLogins: RateLimit?
 
     init(head: HTTPRequestHead, started: UInt64) {
         self.head = head
