@@ -23,11 +23,14 @@ public enum OriginAssembly {
     ///   - onServerRunning: called with the bound channel once the storefront listener is up (tests read the
     ///     port).
     ///   - onInternalServerRunning: the same for the internal listener.
+    ///   - cancellationLimit: how long cancellation may take before ServiceLifecycle stops the process;
+    ///     `nil` waits (tests bound the wait themselves rather than lose every other test to the trap).
     public static func serviceGroup(
         configuration: OriginConfiguration,
         logger: Logger,
         metrics: PrometheusCollectorRegistry? = nil,
         handlesSignals: Bool = true,
+        cancellationLimit: Duration? = .seconds(15),
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
         onInternalServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
     ) -> ServiceGroup {
@@ -46,12 +49,12 @@ public enum OriginAssembly {
         group.maximumGracefulShutdownDuration = configuration.drainTime
         // Past this ServiceLifecycle traps. A pool still connecting to a hung server ends only with its 3 s
         // connect timeout, which a loaded machine stretches; the process itself is bounded by DrainWatchdog.
-        group.maximumCancellationDuration = .seconds(15)
+        group.maximumCancellationDuration = cancellationLimit
         return ServiceGroup(configuration: group)
     }
 
     /// Runs an origin process until SIGTERM or SIGINT: metrics into Prometheus, pending migrations first when
-    /// ``OriginConfiguration/migrateOnStart`` asks for them, then ``serviceGroup(configuration:logger:metrics:handlesSignals:onServerRunning:onInternalServerRunning:)``.
+    /// ``OriginConfiguration/migrateOnStart`` asks for them, then ``serviceGroup(configuration:logger:metrics:handlesSignals:cancellationLimit:onServerRunning:onInternalServerRunning:)``.
     /// A signal drains it (``DrainWatchdog``): the process is gone within ``OriginConfiguration/drainTime``.
     /// - Parameters:
     ///   - configuration: the origin's configuration.

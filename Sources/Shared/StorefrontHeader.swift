@@ -67,6 +67,9 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
     public var forwardRequestHeaders: [String]
     /// Request rate limits where this tenant's differ from the edge's defaults; `nil`: the defaults.
     public var rateLimits: TenantRateLimits?
+    /// Request header limits where this tenant's differ from the edge's (larger cookies, say), on its HTTPS
+    /// connections (chosen by SNI, before any byte of HTTP); `nil`: the edge's.
+    public var requestHeaderLimits: RequestHeaderLimits?
 
     public init(
         cookieAllowList: [String] = [],
@@ -77,7 +80,8 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         plainHTTP: Bool = false,
         staleIfErrorSeconds: Int = 86_400,
         forwardRequestHeaders: [String] = [],
-        rateLimits: TenantRateLimits? = nil
+        rateLimits: TenantRateLimits? = nil,
+        requestHeaderLimits: RequestHeaderLimits? = nil
     ) {
         self.cookieAllowList = cookieAllowList
         self.storeSetCookie = storeSetCookie
@@ -88,11 +92,12 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         self.staleIfErrorSeconds = staleIfErrorSeconds
         self.forwardRequestHeaders = forwardRequestHeaders.map { $0.lowercased() }
         self.rateLimits = rateLimits
+        self.requestHeaderLimits = requestHeaderLimits
     }
 
     enum CodingKeys: String, CodingKey {
         case cookieAllowList, storeSetCookie, budgetShare, heuristicFreshness, hsts, plainHTTP, staleIfErrorSeconds, forwardRequestHeaders
-        case rateLimits
+        case rateLimits, requestHeaderLimits
     }
 
     public init(from decoder: any Decoder) throws {
@@ -106,6 +111,15 @@ public struct TenantEdgeSettings: Codable, Sendable, Hashable {
         staleIfErrorSeconds = try container.decodeIfPresent(Int.self, forKey: .staleIfErrorSeconds) ?? 86_400
         forwardRequestHeaders = (try container.decodeIfPresent([String].self, forKey: .forwardRequestHeaders) ?? []).map { $0.lowercased() }
         rateLimits = try container.decodeIfPresent(TenantRateLimits.self, forKey: .rateLimits)
+        requestHeaderLimits = try container.decodeIfPresent(RequestHeaderLimits.self, forKey: .requestHeaderLimits)
+        guard requestHeaderLimits?.isValid ?? true else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .requestHeaderLimits,
+                in: container,
+                debugDescription:
+                    "requestHeaderLimits: maximumFieldSize in [1024, 65536], maximumListSize in [4096, 262144], not below the field size"
+            )
+        }
         guard rateLimits?.isValid ?? true else {
             throw DecodingError.dataCorruptedError(
                 forKey: .rateLimits,

@@ -20,14 +20,15 @@ enum H2Probe {
         .map { "\($0)/python3" }
         .first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    /// Runs one probe mode (see the script's usage) against the edge's HTTPS port as `serverName`.
-    static func run(_ mode: String, _ argument: String = "", edge: EdgeFixture) async throws -> [String: Any] {
+    /// Runs one probe mode (see the script's usage) against the edge's HTTPS port as `serverName` (the
+    /// alpine storefront unless named).
+    static func run(_ mode: String, _ argument: String = "", edge: EdgeFixture, serverName: String? = nil) async throws -> [String: Any] {
         let path = NSTemporaryDirectory() + "h2probe-\(UUID().uuidString).py"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let output = try await ProcessRunner.run(
             python3 ?? "python3",
-            [path, "127.0.0.1", String(edge.ports.https), edge.alpineDomain, edge.caPath, mode, argument]
+            [path, "127.0.0.1", String(edge.ports.https), serverName ?? edge.alpineDomain, edge.caPath, mode, argument]
         )
         guard output.status == 0,
             let report = try JSONSerialization.jsonObject(with: output.standardOutput) as? [String: Any]

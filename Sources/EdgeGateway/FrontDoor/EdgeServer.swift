@@ -202,7 +202,7 @@ public final class EdgeServer: Sendable {
             },
             http1ChannelConfigurator: { connection in
                 connection.eventLoop.makeCompletedFuture {
-                    let limits = runtime.configuration.limits
+                    let limits = runtime.frontDoorLimits(for: tenant)
                     let requestGuard = RequestGuard(limits: limits)
                     try connection.pipeline.syncOperations.addHandler(requestGuard)
                     try connection.pipeline.syncOperations.addHandler(

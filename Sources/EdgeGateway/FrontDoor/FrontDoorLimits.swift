@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import Shared
 
 /// Limits and timeouts of the public front door (HTTP/1, and the HTTPS listener's way to HTTP). The size
 /// defaults are those of the trusted proxies (nginx's 8 KB header line, Varnish's 8 KB field and 32 KB
@@ -43,6 +44,15 @@ public struct FrontDoorLimits: Sendable {
     public var maximumConnectionsPerAddress = 256
 
     public init() {}
+
+    /// These limits with a tenant's header limits in place of the edge's (``RequestHeaderLimits``).
+    func overridden(by tenant: RequestHeaderLimits?) -> FrontDoorLimits {
+        guard let tenant else { return self }
+        var limits = self
+        if let field = tenant.maximumFieldSize { limits.maximumHeaderFieldSize = field }
+        if let list = tenant.maximumListSize { limits.maximumHeaderListSize = list }
+        return limits
+    }
 
     var decoderLimits: NIOHTTPDecoderLimitConfiguration {
         var limits = NIOHTTPDecoderLimitConfiguration()

@@ -41,6 +41,12 @@ final class EdgeRuntime: Sendable {
     /// Monotonic now, in nanoseconds, on the edge's clock.
     func now() -> UInt64 { clock.nanoseconds }
 
+    /// The front door's limits on a connection SNI bound to `tenant`: the edge's, with the tenant's header
+    /// limits in their place where it has its own.
+    func frontDoorLimits(for tenant: TenantID) -> FrontDoorLimits {
+        configuration.limits.overridden(by: registry.snapshot.settings(for: tenant).requestHeaderLimits)
+    }
+
     /// The rate limits for a tenant's requests: the edge's defaults under the tenant's own.
     func rateLimits(_ settings: TenantEdgeSettings) -> RateLimitPolicy {
         configuration.rateLimits.overridden(by: settings.rateLimits)

@@ -10,32 +10,32 @@ import Shared
 /// → ``HTTP2ConnectionErrorCloser``; each stream channel: HTTP/2-to-HTTP/1 codec → ``HTTP2ResponseFields`` →
 /// ``EdgeHTTPHandler``.
 enum HTTP2FrontDoor {
-    /// `SETTINGS_MAX_HEADER_LIST_SIZE`: 32 KiB, HTTP/1's limit on all request headers. NIO enforces it once
-    /// the client acknowledged the settings; a larger header block is a connection error (GOAWAY).
-    static let maximumHeaderListSize = 32 * 1024
-
-    /// The limits announced to clients: at most 128 concurrent streams, 32 KiB of headers, a 1 MiB stream
-    /// window (large pages without waiting for WINDOW_UPDATE), 16 KiB frames.
-    static let settings: HTTP2Settings = [
-        HTTP2Setting(parameter: .maxConcurrentStreams, value: 128),
-        HTTP2Setting(parameter: .maxHeaderListSize, value: maximumHeaderListSize),
-        HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
-        HTTP2Setting(parameter: .maxFrameSize, value: 1 << 14),
-    ]
+    /// The limits announced to clients: at most 128 concurrent streams, the header list size of HTTP/1 on
+    /// the connection's tenant (`SETTINGS_MAX_HEADER_LIST_SIZE`, 32 KiB unless the tenant set its own; NIO
+    /// enforces it once the client acknowledged the settings, a larger header block is a connection error),
+    /// a 1 MiB stream window (large pages without waiting for WINDOW_UPDATE), 16 KiB frames.
+    static func settings(maximumHeaderListSize: Int) -> HTTP2Settings {
+        [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: 128),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: maximumHeaderListSize),
+            HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
+            HTTP2Setting(parameter: .maxFrameSize, value: 1 << 14),
+        ]
+    }
 
     /// The connection's protections (each answered with GOAWAY and the connection closed):
     /// - rapid reset (CVE-2023-44487): more than 200 RST_STREAM frames from the client in 30 s;
     /// - CONTINUATION flood (CVE-2024-27316): more than 5 CONTINUATION frames in a row, or a header block
-    ///   larger than ``maximumHeaderListSize``;
+    ///   larger than `maximumHeaderListSize`;
     /// - SETTINGS, PING, PRIORITY floods: more than 200 of them in 30 s;
     /// - streams the client keeps causing errors on: more than 200 stream errors in 30 s, or 200 in all;
     /// - empty DATA frames: more than 1 in a row; more than 10 000 control frames waiting to be written
     ///   (a client that sends PINGs and does not read).
     /// Stream-state errors (frames on idle or closed streams, bad stream ids: RFC 9113 §5.1, §5.1.1) are
     /// answered by NIO's state machine with the connection or stream error the RFC names.
-    static var connectionConfiguration: NIOHTTP2Handler.ConnectionConfiguration {
+    static func connectionConfiguration(maximumHeaderListSize: Int) -> NIOHTTP2Handler.ConnectionConfiguration {
         var configuration = NIOHTTP2Handler.ConnectionConfiguration()
-        configuration.initialSettings = settings
+        configuration.initialSettings = settings(maximumHeaderListSize: maximumHeaderListSize)
         configuration.maximumSequentialContinuationFrames = 5
         configuration.maximumSequentialEmptyDataFrames = 1
         configuration.maximumBufferedControlFrames = 10_000
@@ -59,6 +59,7 @@ enum HTTP2FrontDoor {
         connection.eventLoop.makeCompletedFuture {
             let pipeline = connection.pipeline.syncOperations
             let logger = runtime.logger
+            let limits = runtime.frontDoorLimits(for: tenant)
             let multiplexer = HTTP2StreamMultiplexer(
                 mode: .server,
                 channel: connection,
@@ -71,7 +72,11 @@ enum HTTP2FrontDoor {
                 }
             )
             try pipeline.addHandler(
-                NIOHTTP2Handler(mode: .server, connectionConfiguration: connectionConfiguration, streamConfiguration: streamConfiguration)
+                NIOHTTP2Handler(
+                    mode: .server,
+                    connectionConfiguration: connectionConfiguration(maximumHeaderListSize: limits.maximumHeaderListSize),
+                    streamConfiguration: streamConfiguration
+                )
             )
             try pipeline.addHandler(HTTP2DrainHandler())
             try pipeline.addHandler(HTTP2HitHandler(runtime: runtime, connectionTenant: tenant))
