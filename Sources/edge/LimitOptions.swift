@@ -36,7 +36,17 @@ struct LimitOptions: ParsableArguments {
     @Option(help: "Most open connections from one client address; 0 = no cap (env EDGE_MAX_CONNECTIONS_PER_ADDRESS).")
     var maxConnectionsPerAddress = Int(env("EDGE_MAX_CONNECTIONS_PER_ADDRESS", "256"))!
 
+    @Option(help: "HTTP/2 streams a client may have open at once (env EDGE_H2_MAX_STREAMS).")
+    var h2MaxStreams = Int(env("EDGE_H2_MAX_STREAMS", "128"))!
+    @Option(help: "HTTP/2 RST_STREAM, control frames or stream errors per --h2-flood-window before GOAWAY (env EDGE_H2_FLOOD_LIMIT).")
+    var h2FloodLimit = Int(env("EDGE_H2_FLOOD_LIMIT", "200"))!
+    @Option(help: "Seconds over which HTTP/2 floods are counted (env EDGE_H2_FLOOD_WINDOW).")
+    var h2FloodWindow = Int(env("EDGE_H2_FLOOD_WINDOW", "30"))!
+
     func validate() throws {
+        guard h2MaxStreams >= 1, h2FloodLimit >= 1, h2FloodWindow >= 1 else {
+            throw ValidationError("--h2-max-streams, --h2-flood-limit and --h2-flood-window must be at least 1")
+        }
         let sizes = [maxRequestLine, maxHeaderSize, maxHeadersSize, maxHeaderCount, maxBodySize]
         guard sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("request line, header and body limits must be at least 1") }
         let timeouts = [handshakeTimeout, firstRequestTimeout, headTimeout, bodyIdleTimeout, bodyRateWindow, keepaliveTimeout, sendTimeout]
@@ -64,6 +74,9 @@ struct LimitOptions: ParsableArguments {
         limits.slowReadTimeout = .seconds(Int64(sendTimeout))
         limits.maximumConnections = maxConnections
         limits.maximumConnectionsPerAddress = maxConnectionsPerAddress
+        limits.http2MaximumConcurrentStreams = h2MaxStreams
+        limits.http2FloodLimit = h2FloodLimit
+        limits.http2FloodWindow = .seconds(Int64(h2FloodWindow))
         configuration.limits = limits
     }
 }

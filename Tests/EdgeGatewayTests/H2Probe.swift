@@ -58,6 +58,8 @@ enum H2Probe {
           closed-data         DATA on a stream the server has closed (5.1)
           half-closed-data    DATA on a stream the client ended (half-closed remote, 5.1)
           big-headers SIZE    a request with SIZE bytes of header fields
+          idle SECONDS        nothing after the settings: report whether and when the server ends it
+          tiny-window N       SETTINGS_INITIAL_WINDOW_SIZE 1, N requests for /h2probe/big/<i>, no WINDOW_UPDATE
         Raw modes report the server's SETTINGS, GOAWAY (error code) and RST_STREAM frames, and whether it closed.
         """
         import json, select, socket, ssl, struct, sys, time
@@ -132,13 +134,14 @@ enum H2Probe {
         class Raw:
             """A client that writes frames as given and records what the server answers."""
 
-            def __init__(self):
+            def __init__(self, settings=None):
                 self.sock = tls()
                 self.sock.setblocking(False)
                 self.buffer = b""
-                self.report = {"goaway": None, "rst": [], "closed": False, "settings": {}, "endStreams": []}
+                self.started = time.time()
+                self.report = {"goaway": None, "rst": [], "closed": False, "settings": {}, "endStreams": [], "dataBytes": 0, "goawayAfter": None}
                 self.encoder = hpack.Encoder()
-                self.send(PREFACE + SettingsFrame(0).serialize())
+                self.send(PREFACE + SettingsFrame(0, settings=settings or {}).serialize())
                 self.read_until(lambda: self.report["settings"], 5)
 
             def send(self, data):
@@ -190,9 +193,14 @@ enum H2Probe {
                             pass
                     elif kind == 7 and self.report["goaway"] is None:
                         self.report["goaway"] = struct.unpack(">II", payload[:8])[1]
+                        self.report["goawayAfter"] = round(time.time() - self.started, 2)
+                    elif kind == 0:
+                        self.report["dataBytes"] += length
+                        if flags & 1:
+                            self.report["endStreams"].append(stream)
                     elif kind == 3:
                         self.report["rst"].append([stream, struct.unpack(">I", payload[:4])[0]])
-                    elif kind in (0, 1) and flags & 1:
+                    elif kind == 1 and flags & 1:
                         self.report["endStreams"].append(stream)
 
             def read_until(self, done, seconds):
@@ -213,6 +221,15 @@ enum H2Probe {
 
 
         def raw(mode, arg):
+            if mode == "idle":
+                client = Raw()
+                client.read_until(lambda: client.report["goaway"] is not None, float(arg))
+                return client.finish(1)
+            if mode == "tiny-window":
+                client = Raw(settings={SettingsFrame.INITIAL_WINDOW_SIZE: 1})
+                for i in range(int(arg)):
+                    client.send(client.headers(1 + 2 * i, path="/h2probe/big/%d" % i))
+                return client.finish(15)
             client = Raw()
             count = int(arg) if arg else 0
             if mode == "rapid-reset":

@@ -61,10 +61,16 @@ import Testing
     }
 
     /// HTTP/2 limits are announced in the server's SETTINGS frame.
-    @Test func http2SettingsAreAnnounced() async throws {
+    /// The defaults, then what `--h2-max-streams` and `--max-headers-size` set.
+    @Test(arguments: [(nil, nil), (64, 49_152)] as [(Int?, Int?)])
+    func http2SettingsAreAnnounced(maximumStreams: Int?, maximumHeaders: Int?) async throws {
         let origin = try await Self.origin()
         defer { Task { await origin.stop() } }
-        try await EdgeFixture.with(origins: [origin]) { edge in
+        let configure: (inout EdgeConfiguration) -> Void = { configuration in
+            if let maximumStreams { configuration.limits.http2MaximumConcurrentStreams = maximumStreams }
+            if let maximumHeaders { configuration.limits.maximumHeaderListSize = maximumHeaders }
+        }
+        try await EdgeFixture.with(origins: [origin], configure: configure) { edge in
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.trustRoots = .file(edge.caPath)
             tls.applicationProtocols = ["h2"]
@@ -83,8 +89,8 @@ import Testing
             try await waitUntil("the server's SETTINGS frame") { received.withLockedValue { $0 } != nil }
             let settings = try #require(received.withLockedValue { $0 })
             let values = Dictionary(settings.map { ($0.parameter, $0.value) }, uniquingKeysWith: { $1 })
-            #expect(values[.maxConcurrentStreams] == 128)
-            #expect(values[.maxHeaderListSize] == 32 * 1024)
+            #expect(values[.maxConcurrentStreams] == maximumStreams ?? 128)
+            #expect(values[.maxHeaderListSize] == maximumHeaders ?? 32 * 1024)
             #expect(values[.initialWindowSize] == 1 << 20)
         }
     }

@@ -43,6 +43,14 @@ public struct FrontDoorLimits: Sendable {
     /// ``maximumConnections``. 0 means no cap.
     public var maximumConnectionsPerAddress = 256
 
+    /// HTTP/2: streams a client may have open at once (`SETTINGS_MAX_CONCURRENT_STREAMS`).
+    public var http2MaximumConcurrentStreams = 128
+    /// HTTP/2 floods: more than this many RST_STREAM frames, control frames (SETTINGS, PING, PRIORITY) or
+    /// stream errors caused by the client in ``http2FloodWindow`` end the connection (GOAWAY).
+    public var http2FloodLimit = 200
+    /// The window of ``http2FloodLimit``.
+    public var http2FloodWindow: TimeAmount = .seconds(30)
+
     public init() {}
 
     /// These limits with a tenant's header limits in place of the edge's (``RequestHeaderLimits``).

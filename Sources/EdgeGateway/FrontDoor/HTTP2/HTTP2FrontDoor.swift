@@ -6,25 +6,26 @@ import Shared
 /// The HTTP/2 connection of the front door: the settings announced, the flood and stream-state protections
 /// of NIO's HTTP/2 handler, and the handlers between it and the stream multiplexer.
 ///
-/// Pipeline (after TLS): NIOHTTP2Handler → ``HTTP2DrainHandler`` → ``HTTP2HitHandler`` → stream multiplexer
-/// → ``HTTP2ConnectionErrorCloser``; each stream channel: HTTP/2-to-HTTP/1 codec → ``HTTP2ResponseFields`` →
-/// ``EdgeHTTPHandler``.
+/// Pipeline (after TLS): NIOHTTP2Handler → ``HTTP2IdleHandler`` → ``HTTP2DrainHandler`` → ``HTTP2FlowWatch``
+/// → ``HTTP2HitHandler`` → stream multiplexer → ``HTTP2ConnectionErrorCloser``; each stream channel:
+/// HTTP/2-to-HTTP/1 codec → ``HTTP2ResponseFields`` → ``EdgeHTTPHandler``.
 enum HTTP2FrontDoor {
-    /// The limits announced to clients: at most 128 concurrent streams, the header list size of HTTP/1 on
+    /// The limits announced to clients: at most `--h2-max-streams` (128) concurrent streams, the header list size of HTTP/1 on
     /// the connection's tenant (`SETTINGS_MAX_HEADER_LIST_SIZE`, 32 KiB unless the tenant set its own; NIO
     /// enforces it once the client acknowledged the settings, a larger header block is a connection error),
     /// a 1 MiB stream window (large pages without waiting for WINDOW_UPDATE), 16 KiB frames.
-    static func settings(maximumHeaderListSize: Int) -> HTTP2Settings {
+    static func settings(_ limits: FrontDoorLimits) -> HTTP2Settings {
         [
-            HTTP2Setting(parameter: .maxConcurrentStreams, value: 128),
-            HTTP2Setting(parameter: .maxHeaderListSize, value: maximumHeaderListSize),
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: limits.http2MaximumConcurrentStreams),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: limits.maximumHeaderListSize),
             HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
             HTTP2Setting(parameter: .maxFrameSize, value: 1 << 14),
         ]
     }
 
     /// The connection's protections (each answered with GOAWAY and the connection closed):
-    /// - rapid reset (CVE-2023-44487): more than 200 RST_STREAM frames from the client in 30 s;
+    /// - rapid reset (CVE-2023-44487): more than 200 RST_STREAM frames from the client in 30 s (the flood
+    ///   limit and window of ``FrontDoorLimits``, as the other floods here);
     /// - CONTINUATION flood (CVE-2024-27316): more than 5 CONTINUATION frames in a row, or a header block
     ///   larger than `maximumHeaderListSize`;
     /// - SETTINGS, PING, PRIORITY floods: more than 200 of them in 30 s;
@@ -33,24 +34,24 @@ enum HTTP2FrontDoor {
     ///   (a client that sends PINGs and does not read).
     /// Stream-state errors (frames on idle or closed streams, bad stream ids: RFC 9113 §5.1, §5.1.1) are
     /// answered by NIO's state machine with the connection or stream error the RFC names.
-    static func connectionConfiguration(maximumHeaderListSize: Int) -> NIOHTTP2Handler.ConnectionConfiguration {
+    static func connectionConfiguration(_ limits: FrontDoorLimits) -> NIOHTTP2Handler.ConnectionConfiguration {
         var configuration = NIOHTTP2Handler.ConnectionConfiguration()
-        configuration.initialSettings = settings(maximumHeaderListSize: maximumHeaderListSize)
+        configuration.initialSettings = settings(limits)
         configuration.maximumSequentialContinuationFrames = 5
         configuration.maximumSequentialEmptyDataFrames = 1
         configuration.maximumBufferedControlFrames = 10_000
-        configuration.maximumConnectionGlitches = 200
-        configuration.controlFrameRateLimit.maximumCount = 200
-        configuration.controlFrameRateLimit.windowLength = .seconds(30)
+        configuration.maximumConnectionGlitches = limits.http2FloodLimit
+        configuration.controlFrameRateLimit.maximumCount = limits.http2FloodLimit
+        configuration.controlFrameRateLimit.windowLength = limits.http2FloodWindow
         return configuration
     }
 
-    static var streamConfiguration: NIOHTTP2Handler.StreamConfiguration {
+    static func streamConfiguration(_ limits: FrontDoorLimits) -> NIOHTTP2Handler.StreamConfiguration {
         var configuration = NIOHTTP2Handler.StreamConfiguration()
-        configuration.streamResetFrameRateLimit.maximumCount = 200
-        configuration.streamResetFrameRateLimit.windowLength = .seconds(30)
-        configuration.streamErrorRateLimit.maximumCount = 200
-        configuration.streamErrorRateLimit.windowLength = .seconds(30)
+        configuration.streamResetFrameRateLimit.maximumCount = limits.http2FloodLimit
+        configuration.streamResetFrameRateLimit.windowLength = limits.http2FloodWindow
+        configuration.streamErrorRateLimit.maximumCount = limits.http2FloodLimit
+        configuration.streamErrorRateLimit.windowLength = limits.http2FloodWindow
         return configuration
     }
 
@@ -74,11 +75,13 @@ enum HTTP2FrontDoor {
             try pipeline.addHandler(
                 NIOHTTP2Handler(
                     mode: .server,
-                    connectionConfiguration: connectionConfiguration(maximumHeaderListSize: limits.maximumHeaderListSize),
-                    streamConfiguration: streamConfiguration
+                    connectionConfiguration: connectionConfiguration(limits),
+                    streamConfiguration: streamConfiguration(limits)
                 )
             )
+            try pipeline.addHandler(HTTP2IdleHandler(limits: limits))
             try pipeline.addHandler(HTTP2DrainHandler())
+            try pipeline.addHandler(HTTP2FlowWatch(stallLimit: limits.slowReadTimeout, clock: { runtime.now() }, logger: logger))
             try pipeline.addHandler(HTTP2HitHandler(runtime: runtime, connectionTenant: tenant))
             try pipeline.addHandler(multiplexer)
             try pipeline.addHandler(HTTP2ConnectionErrorCloser(logger: logger))
