@@ -17,7 +17,7 @@ public enum ForwardingPolicy {
     /// tenant can allow-list them.
     public static let edgeOwned: Set<String> = [
         "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded",
-        "x-storefront-tenant",
+        "x-storefront-tenant", "x-storefront-rate-exempt",
     ]
 
     /// Fields frameworks honour as overrides of host, scheme, port, method, URL or client address: removed

@@ -9,6 +9,9 @@ public enum StorefrontHeader {
     public static let cacheStatus = "x-cache"
     /// The bearer token header of internal APIs (origin's tenant directory).
     public static let internalToken = "x-internal-token"
+    /// The secret that exempts a request from the edge's rate limits (the platform's own clients); never
+    /// forwarded to an origin.
+    public static let rateExempt = "x-storefront-rate-exempt"
 }
 
 /// One storefront as the origin's internal tenant directory publishes it and a static tenant file lists it.

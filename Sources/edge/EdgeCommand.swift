@@ -109,11 +109,12 @@ struct EdgeCommand: AsyncParsableCommand {
 
 extension EdgeCommand {
     /// The secrets production mode checks: the internal token when tenants come from the origins, the purge
-    /// API's token when the admin listener is on.
+    /// API's token when the admin listener is on, the rate-limit exemption when one is set.
     var secrets: [(setting: String, value: String?)] {
         var secrets: [(setting: String, value: String?)] = []
         if tenants == "origin" { secrets.append(("--internal-token / INTERNAL_TOKEN", internalToken)) }
         if adminPort != 0 { secrets.append(("--admin-token / EDGE_ADMIN_TOKEN", adminToken)) }
+        if !rates.rateExemptToken.isEmpty { secrets.append(("--rate-exempt-token / EDGE_RATE_EXEMPT_TOKEN", rates.rateExemptToken)) }
         return secrets
     }
 

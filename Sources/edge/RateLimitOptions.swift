@@ -17,6 +17,11 @@ struct RateLimitOptions: ParsableArguments {
     var failedLogins = env("EDGE_FAILED_LOGINS", "1/min,burst=10")
     @Option(help: "Proxies (CIDR,...) whose X-Forwarded-For names the client; empty trusts none (env EDGE_TRUSTED_PROXIES).")
     var trustedProxies = env("EDGE_TRUSTED_PROXIES", "")
+    @Option(
+        help:
+            "Secret in X-Storefront-Rate-Exempt that exempts a request from the rate limits (the fleet's own clients); empty: none (env EDGE_RATE_EXEMPT_TOKEN)."
+    )
+    var rateExemptToken = env("EDGE_RATE_EXEMPT_TOKEN", "")
 
     func validate() throws {
         for (flag, text) in [("--rate-per-client", ratePerClient), ("--rate-per-tenant", ratePerTenant), ("--failed-logins", failedLogins)] {
@@ -39,5 +44,6 @@ struct RateLimitOptions: ParsableArguments {
             failedLogins: rate(failedLogins)
         )
         configuration.trustedProxies = TrustedProxies(parsing: trustedProxies) ?? TrustedProxies()
+        configuration.rateExemptToken = rateExemptToken.isEmpty ? nil : rateExemptToken
     }
 }

@@ -60,4 +60,13 @@ import Testing
         #expect(policy.countCacheHits)
         #expect(policy.failedLogins == defaults.failedLogins)
     }
+
+    @Test func failedLoginsAreSlowedWithDoublingWaitsUpToACap() {
+        #expect((0..<10).map { LoginThrottle.delayMilliseconds(failures: $0) } == [0, 0, 0, 250, 500, 1000, 2000, 4000, 4000, 4000])
+        #expect(LoginThrottle.delayMilliseconds(failures: 1_000) == 4000)
+        var bucket = TokenBucket(RateLimit(perSecond: 1.0 / 60, burst: 10), now: 0)
+        for _ in 0..<4 { bucket.charge(RateLimit(perSecond: 1.0 / 60, burst: 10), now: 0) }
+        #expect(bucket.spent(RateLimit(perSecond: 1.0 / 60, burst: 10), now: 0) == 4)
+        #expect(bucket.spent(RateLimit(perSecond: 1.0 / 60, burst: 10), now: 120 * Self.second) == 2, "two refilled in two minutes")
+    }
 }

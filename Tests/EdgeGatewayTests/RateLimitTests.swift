@@ -134,4 +134,52 @@ import Testing
             #expect(try await edge.get("/pass/anonymous").head.status == .ok)
         }
     }
+
+    /// After three failed logins each further attempt waits before it reaches the origin (250 ms, then
+    /// doubling), until the bucket is empty and attempts are refused. Only a lower bound on the wait is
+    /// checked: a loaded machine makes it longer, never shorter.
+    @Test func failedLoginsAreSlowedBeforeTheyAreRefused() async throws {
+        let origin = try await Self.origin()
+        defer { Task { await origin.stop() } }
+        let slowed: (inout EdgeConfiguration) -> Void = { $0.rateLimits.failedLogins = RateLimit(perSecond: 1.0 / 3600, burst: 6) }
+        try await EdgeFixture.with(origins: [origin], configure: slowed) { edge in
+            let wrong = [("authorization", "Basic b3duZXI6d3Jvbmc=")]
+            var statuses: [UInt] = []
+            var waits: [Duration] = []
+            for _ in 0..<7 {
+                let start = ContinuousClock.now
+                statuses.append(try await edge.get("/account", headers: wrong).head.status.code)
+                waits.append(ContinuousClock.now - start)
+            }
+            #expect(statuses == [401, 401, 401, 401, 401, 401, 429])
+            for (attempt, least) in [(3, 250), (4, 500), (5, 1000)] {
+                #expect(waits[attempt] >= .milliseconds(least), "attempt \(attempt + 1) waited \(waits[attempt]), at least \(least) ms expected")
+            }
+        }
+    }
+
+    /// The fleet's own clients, with the exemption secret, are never limited, and the secret never reaches
+    /// the origin; without it (or with a wrong one) the same requests are limited.
+    @Test func theFleetsExemptionSecretSkipsTheLimitsAndIsNeverForwarded() async throws {
+        let origin = try await Self.origin()
+        defer { Task { await origin.stop() } }
+        let secret = "fleet-exemption-secret-of-enough-length"
+        try await EdgeFixture.with(
+            origins: [origin],
+            configure: { configuration in
+                configuration.rateLimits.perClient = Self.slow
+                configuration.rateExemptToken = secret
+            }
+        ) { edge in
+            for index in 0..<10 {
+                #expect(try await edge.get("/pass/exempt/\(index)", headers: [("x-storefront-rate-exempt", secret)]).head.status == .ok)
+            }
+            #expect(!origin.requests.contains { $0.headers.contains(name: "x-storefront-rate-exempt") })
+            var statuses: [UInt] = []
+            for index in 0..<4 {
+                statuses.append(try await edge.get("/pass/guess/\(index)", headers: [("x-storefront-rate-exempt", "guess")]).head.status.code)
+            }
+            #expect(statuses == [200, 200, 200, 429])
+        }
+    }
 }

@@ -38,6 +38,14 @@ public struct TokenBucket: Sendable, Equatable {
         tokens = max(-limit.burst, tokens - 1)
     }
 
+    /// The tokens spent and not yet refilled at `now`, a token partly refilled counting as spent (for a
+    /// failed-login bucket: recent failures).
+    public func spent(_ limit: RateLimit, now: UInt64) -> Int {
+        var copy = self
+        copy.refill(limit, now: now)
+        return max(0, Int((limit.burst - copy.tokens - 1e-9).rounded(.up)))
+    }
+
     /// Whether the bucket is full at `now` (nothing to remember about its key).
     public func isFull(_ limit: RateLimit, now: UInt64) -> Bool {
         var copy = self

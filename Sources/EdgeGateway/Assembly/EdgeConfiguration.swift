@@ -59,6 +59,10 @@ public struct EdgeConfiguration: Sendable {
         countCacheHits: false,
         failedLogins: RateLimit(perSecond: 1.0 / 60, burst: 10)
     )
+    /// A secret that exempts a request from every rate limit when it carries it in `X-Storefront-Rate-Exempt`
+    /// (the platform's own clients: other edges of the fleet, synthetic monitors, cache warmers); `nil`: no
+    /// exemption. The field is never forwarded.
+    public var rateExemptToken: String?
     /// Proxies in front of the edge whose `X-Forwarded-For` names the client (for rate limits and the
     /// forwarded client address); none by default: the client is the TCP peer.
     public var trustedProxies = TrustedProxies()

@@ -84,6 +84,16 @@ final class RateLimiter: Sendable {
         }
     }
 
+    /// How long to hold a request with credentials before it goes to the origin: nothing for a client with
+    /// few recent failed logins, then doubling waits (``LoginThrottle``).
+    func loginDelay(tenant: TenantID, client: String, limit: RateLimit, now: UInt64) -> Int {
+        let failures = table.withLock { table -> Int in
+            guard let entry = table.entries[Key(kind: .login, tenant: tenant, client: client)], entry.limit == limit else { return 0 }
+            return entry.bucket.spent(limit, now: now)
+        }
+        return LoginThrottle.delayMilliseconds(failures: failures)
+    }
+
     /// The origin refused a request's credentials (401 or 403): one failed login for its client.
     func loginFailed(tenant: TenantID, client: String, limit: RateLimit, now: UInt64) {
         table.withLock { table in

@@ -211,8 +211,24 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             lookup(context: context, request: request, tenant: tenant, key: key)
         } else {
             guard admitted(context: context, request: &request, tenant: tenant) else { return }
+            if let delay = loginDelay(request, tenant: tenant) {
+                // A client failing to log in waits before its next attempt reaches the origin.
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: delay) {
+                    let (handler, context) = bound.value
+                    handler.fetch(context: context, request: request, tenant: tenant, body: body, storeAs: nil)
+                }
+                return
+            }
             fetch(context: context, request: request, tenant: tenant, body: body, storeAs: nil)
         }
+    }
+
+    /// The wait ``LoginThrottle`` sets for a request with credentials from a client with recent failed logins.
+    private func loginDelay(_ request: RequestContext, tenant: TenantID) -> TimeAmount? {
+        guard let limit = request.failedLogins, let client = request.client else { return nil }
+        let milliseconds = runtime.rateLimiter.loginDelay(tenant: tenant, client: client, limit: limit, now: runtime.now())
+        return milliseconds > 0 ? .milliseconds(Int64(milliseconds)) : nil
     }
 
     /// Phase 5½, the rate limits (``RateLimiter``), for a request about to go to the origin (or any request
@@ -223,6 +239,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     func admitted(context: ChannelHandlerContext, request: inout RequestContext, tenant: TenantID) -> Bool {
         guard let policy = request.rateLimits else { return true }
         request.rateLimits = nil
+        if runtime.isRateExempt(request.head.headers) { return true }
         let client = runtime.clientAddress(peer: context.channel.remoteAddress, headers: request.head.headers)
         request.client = client
         let now = runtime.now()

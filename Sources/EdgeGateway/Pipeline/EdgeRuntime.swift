@@ -52,6 +52,13 @@ final class EdgeRuntime: Sendable {
         configuration.rateLimits.overridden(by: settings.rateLimits)
     }
 
+    /// Whether a request carries the fleet's rate-limit exemption (``EdgeConfiguration/rateExemptToken``, in
+    /// `X-Storefront-Rate-Exempt`; the edge never forwards the field).
+    func isRateExempt(_ headers: HTTPHeaders) -> Bool {
+        guard let token = configuration.rateExemptToken, let presented = headers.first(name: StorefrontHeader.rateExempt) else { return false }
+        return HTTPComparisons.constantTimeEquals(presented, token)
+    }
+
     /// The client a request comes from: the TCP peer, or the address a trusted proxy forwarded
     /// (``EdgeConfiguration/trustedProxies``).
     func clientAddress(peer: SocketAddress?, headers: HTTPHeaders) -> String {
