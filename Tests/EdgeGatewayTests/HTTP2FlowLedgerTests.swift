@@ -73,4 +73,15 @@ import Testing
         ledger.dataSent(stream: 1, length: 1000, endStream: true, now: 0)
         #expect(ledger.openResponses == 0)
     }
+
+    @Test func wholeResponsesBeyondTheConnectionWindowStallIt() {
+        var ledger = HTTP2FlowLedger(stallLimit: Self.second)
+        ledger.clientInitialWindow(1 << 20, now: 0)
+        ledger.headersSent(stream: 1, endStream: false, now: 0)
+        ledger.dataSent(stream: 1, length: 70_000, endStream: true, now: 0)
+        #expect(ledger.openResponses == 0, "it fit its stream's window")
+        #expect(ledger.stalled(at: Self.second), "4,465 bytes owed on the connection, no WINDOW_UPDATE")
+        ledger.windowUpdate(stream: 0, increment: 10_000, now: Self.second)
+        #expect(!ledger.stalled(at: 5 * Self.second))
+    }
 }

@@ -202,7 +202,7 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         request.tenant = tenant
-        request.rateLimits = runtime.rateLimits(settings)
+        request.countsHits = settings.rateLimits?.countCacheHits ?? runtime.configuration.rateLimits.countCacheHits
         // Cache key and origin request both use the normalised target (tracking parameters dropped).
         let route = runtime.cacheRoute(tenant: tenant, settings: settings, method: head.method.rawValue, target: head.uri) { head.headers[$0] }
         // Only a target that lost tracking parameters is written back (a copy of the head).
@@ -234,11 +234,13 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Phase 5½, the rate limits (``RateLimiter``), for a request about to go to the origin (or any request
     /// where the tenant counts cache hits): a request with credentials whose client has used up its failed
     /// logins, or over its client's or tenant's rate, is answered `429` with `Retry-After`. Applied once per
-    /// request: the policy is cleared when admitted.
+    /// request.
     /// - Returns: whether the request may go on.
     func admitted(context: ChannelHandlerContext, request: inout RequestContext, tenant: TenantID) -> Bool {
-        guard let policy = request.rateLimits else { return true }
-        request.rateLimits = nil
+        guard !request.rateLimitsApplied else { return true }
+        request.rateLimitsApplied = true
+        // Read here, not on every request: only origin-bound requests (and hits where counted) get this far.
+        let policy = runtime.rateLimits(runtime.registry.snapshot.settings(for: tenant))
         if runtime.isRateExempt(request.head.headers) { return true }
         let client = runtime.clientAddress(peer: context.channel.remoteAddress, headers: request.head.headers)
         request.client = client
@@ -267,10 +269,10 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         var request = request
         switch runtime.lookUp(key, now: runtime.now()) {
         case .fresh(let hit, let age):
-            if request.rateLimits?.countCacheHits == true, !admitted(context: context, request: &request, tenant: tenant) { return }
+            if request.countsHits, !admitted(context: context, request: &request, tenant: tenant) { return }
             write(context: context, request: request, tenant: tenant, response: hit.payload, age: age, outcome: .hit)
         case .staleWhileRevalidating(let hit, let age):
-            if request.rateLimits?.countCacheHits == true, !admitted(context: context, request: &request, tenant: tenant) { return }
+            if request.countsHits, !admitted(context: context, request: &request, tenant: tenant) { return }
             write(context: context, request: request, tenant: tenant, response: hit.payload, age: age, outcome: .stale)
             if runtime.coalescer.join(key, waiter: CoalescedWaiter { _ in }) == .leader {
                 runtime.refreshInBackground(

@@ -18,8 +18,10 @@ struct RequestContext {
     /// The origin that answered a fetch, and how long it took.
     var origin: HTTPEndpoint?
     var originNanoseconds: UInt64?
-    /// The rate limits still to apply to this request (``RateLimiter``); `nil` once it was admitted.
-    var rateLimits: RateLimitPolicy?
+    /// Whether the rate limits were applied to this request (once at most, ``EdgeHTTPHandler/admitted``).
+    var rateLimitsApplied = false
+    /// The tenant counts cache hits towards its rate limits (else only origin-bound requests are counted).
+    var countsHits = false
     /// The client address the limits count it under, once known.
     var client: String?
     /// For a request with credentials: the failed-login limit its client is charged under when the origin

@@ -6,8 +6,8 @@ import Shared
 /// The HTTP/2 connection of the front door: the settings announced, the flood and stream-state protections
 /// of NIO's HTTP/2 handler, and the handlers between it and the stream multiplexer.
 ///
-/// Pipeline (after TLS): NIOHTTP2Handler → ``HTTP2IdleHandler`` → ``HTTP2DrainHandler`` → ``HTTP2FlowWatch``
-/// → ``HTTP2HitHandler`` → stream multiplexer → ``HTTP2ConnectionErrorCloser``; each stream channel:
+/// Pipeline (after TLS): NIOHTTP2Handler → ``HTTP2ConnectionLifecycle`` (drain, idle, send progress, flow-control
+/// stall) → ``HTTP2HitHandler`` → stream multiplexer → ``HTTP2ConnectionErrorCloser``; each stream channel:
 /// HTTP/2-to-HTTP/1 codec → ``HTTP2ResponseFields`` → ``EdgeHTTPHandler``.
 enum HTTP2FrontDoor {
     /// The limits announced to clients: at most `--h2-max-streams` (128) concurrent streams, the header list size of HTTP/1 on
@@ -79,9 +79,7 @@ enum HTTP2FrontDoor {
                     streamConfiguration: streamConfiguration(limits)
                 )
             )
-            try pipeline.addHandler(HTTP2IdleHandler(limits: limits))
-            try pipeline.addHandler(HTTP2DrainHandler())
-            try pipeline.addHandler(HTTP2FlowWatch(stallLimit: limits.slowReadTimeout, clock: { runtime.now() }, logger: logger))
+            try pipeline.addHandler(HTTP2ConnectionLifecycle(limits: limits, clock: { runtime.now() }, logger: logger))
             try pipeline.addHandler(HTTP2HitHandler(runtime: runtime, connectionTenant: tenant))
             try pipeline.addHandler(multiplexer)
             try pipeline.addHandler(HTTP2ConnectionErrorCloser(logger: logger))

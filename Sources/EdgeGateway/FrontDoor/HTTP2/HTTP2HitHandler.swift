@@ -90,7 +90,7 @@ final class HTTP2HitHandler: ChannelDuplexHandler {
             )
         else { return false }
         // A tenant whose hits count towards its rate limits takes the stream path, where they are applied.
-        guard !runtime.rateLimits(settings).countCacheHits else { return false }
+        guard !(settings.rateLimits?.countCacheHits ?? runtime.configuration.rateLimits.countCacheHits) else { return false }
         let route = runtime.cacheRoute(tenant: tenant, settings: settings, method: method, target: target) { request[$0] }
         guard let key = route.key, case .fresh(let hit, let age) = runtime.lookUp(key, now: started) else { return false }
         let response = hit.payload
