@@ -17,8 +17,12 @@
 #   h1     wrk -c64 plain HTTP/1.1, Zipf over all tenants' pages: requests/s and p99
 #   tls    wrk -c64 TLS HTTP/1.1, Zipf over the first tenant's pages (one SNI name per client)
 #   h2     h2load -c32 -m10 TLS HTTP/2, same URLs as tls
+# Each hot run also reports the server's CPU time per request (utime + stime from /proc over the run, in
+# µs), much less sensitive to a noisy neighbour than requests/s.
 # Prints every run, the medians, and the ratios to nginx (fill: nginx's time / ours, so above 1 is
 # faster) and between the first two edges when EDGES names two.
+# Environment: WITH_NGINX=0 leaves nginx out (an A/B of two edges only); ALTERNATE=1 reverses the order of the
+# servers every other round (so that neither edge always runs first).
 set -euo pipefail
 ulimit -n "$(ulimit -Hn)"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -86,19 +90,29 @@ wait_http() {
 run_on_clients() { taskset -c "$client_cpu" "$@"; }
 p99_ms() { awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}'; }
 
-# One wrk run over a request list: prints "req/s p99_ms".
+# The server's CPU time so far (utime + stime of the process and its children, in clock ticks).
+server_ticks() { local t=0 p; for p in $(pgrep -P "$server_pid") "$server_pid"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+ticks_per_second=$(getconf CLK_TCK)
+# µs of server CPU per request: ticks spent over requests served (req/s × run length).
+cpu_us() { echo "scale=2; ($2 - $1) * 1000000 / $ticks_per_second / ($3 * $seconds)" | bc; }
+
+# One wrk run over a request list: prints "req/s p99_ms cpu_us".
 hot_wrk() {
-  local url=$1 list=$2 out
+  local url=$1 list=$2 out before rps
+  before=$(server_ticks)
   out=$(run_on_clients wrk -t1 -c64 -d"${seconds}s" --latency -s "$here/requests.lua" "$url" -- "$list" 2>&1)
-  echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | p99_ms)"
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  echo "$rps $(echo "$out" | p99_ms) $(cpu_us "$before" "$(server_ticks)" "$rps")"
 }
 
-# One h2load run: prints "req/s p99_ms" (p99 from the per-request log).
+# One h2load run: prints "req/s p99_ms cpu_us" (p99 from the per-request log).
 hot_h2() {
-  local port=$1 out
+  local port=$1 out before rps
+  before=$(server_ticks)
   out=$(run_on_clients h2load -c32 -m10 -t1 -D "$seconds" --connect-to="127.0.0.1:$port" \
     -H 'accept-encoding: gzip, br' -i "$work/h2-uris.txt" --log-file="$work/h2.log" 2>&1)
-  echo "$(echo "$out" | awk '/^finished in/ {gsub(",",""); print $4}') $(sort -n -k3 "$work/h2.log" | awk '{v[NR]=$3} END {print v[int(NR*0.99)]/1000}')"
+  rps=$(echo "$out" | awk '/^finished in/ {gsub(",",""); print $4}')
+  echo "$rps $(sort -n -k3 "$work/h2.log" | awk '{v[NR]=$3} END {print v[int(NR*0.99)]/1000}') $(cpu_us "$before" "$(server_ticks)" "$rps")"
 }
 
 echo "synthetic origin alone (port $origin_port, core $client_cpu): fill $(run_on_clients "$here/fill.py" "http://127.0.0.1:$origin_port/" "$workload/fill.txt" 64 | awk '{printf "%s s for %s pages (%.0f/s), %s not 200", $1, $2, $2/$1, $3}')"
@@ -155,7 +169,7 @@ stop_server() {
 }
 rss_mb() { local t=0; for p in $(pgrep -P "$server_pid") "$server_pid"; do t=$((t + $(awk '/VmRSS/ {print $2}' "/proc/$p/status"))); done; echo $((t / 1024)); }
 
-# One cold server, measured: prints "fill_s rss_mb h1 h1p99 tls tlsp99 h2 h2p99".
+# One cold server, measured: prints "fill_s rss_mb h1 h1p99 h1cpu tls tlsp99 tlscpu h2 h2p99 h2cpu".
 measure() {
   local fill rss h1 tls h2
   fill=$(run_on_clients "$here/fill.py" "http://127.0.0.1:$plain_port/" "$workload/fill.txt" 64)
@@ -167,13 +181,17 @@ measure() {
   echo "$(echo "$fill" | awk '{print $1}') $rss $h1 $tls $h2"
 }
 
-names=(); for spec in $edges; do names+=("${spec%%=*}"); done; names+=(nginx)
+with_nginx=${WITH_NGINX:-1}
+servers=$edges; [ "$with_nginx" = 1 ] && servers="$servers nginx"
+names=(); for spec in $servers; do names+=("${spec%%=*}"); done
 declare -A results
 steal_before=$(awk '/^cpu / {print $9}' /proc/stat)
 echo
-echo "round server        fill(s) rss(MB)  h1 req/s p99(ms)  tls req/s p99(ms)  h2 req/s p99(ms)"
+echo "round server        fill(s) rss(MB)  h1 req/s p99(ms) cpu(us)  tls req/s p99(ms) cpu(us)  h2 req/s p99(ms) cpu(us)"
 for r in $(seq 1 "$rounds"); do
-  for spec in $edges nginx; do
+  order=$servers
+  if [ "${ALTERNATE:-0}" = 1 ] && [ $((r % 2)) = 0 ]; then order=$(echo "$servers" | tr ' ' '\n' | tac | tr '\n' ' '); fi
+  for spec in $order; do
     name=${spec%%=*}
     if [ "$spec" = nginx ]; then start_nginx; else start_edge "${spec#*=}"; fi
     line=$(measure)
@@ -187,19 +205,23 @@ steal=$(( $(awk '/^cpu / {print $9}' /proc/stat) - steal_before ))
 median_col() { printf '%s' "${results[$1]}" | awk -v c="$2" 'NF {print $c}' | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 ratio() { echo "scale=3; $1 / $2" | bc; }
 echo
-echo "medians over $rounds rounds ($seconds s hot runs):"
+echo "medians over $rounds rounds ($seconds s hot runs; cpu: µs of server CPU per request):"
 for name in "${names[@]}"; do
-  printf '  %-12s fill %6s s  rss %5s MB  h1 %8s p99 %6s  tls %8s p99 %6s  h2 %8s p99 %6s\n' "$name" \
-    "$(median_col "$name" 1)" "$(median_col "$name" 2)" "$(median_col "$name" 3)" "$(median_col "$name" 4)" \
-    "$(median_col "$name" 5)" "$(median_col "$name" 6)" "$(median_col "$name" 7)" "$(median_col "$name" 8)"
+  printf '  %-12s fill %6s s  rss %5s MB  h1 %8s p99 %6s cpu %6s  tls %8s p99 %6s cpu %6s  h2 %8s p99 %6s cpu %6s\n' "$name" \
+    "$(median_col "$name" 1)" "$(median_col "$name" 2)" "$(median_col "$name" 3)" "$(median_col "$name" 4)" "$(median_col "$name" 5)" \
+    "$(median_col "$name" 6)" "$(median_col "$name" 7)" "$(median_col "$name" 8)" "$(median_col "$name" 9)" "$(median_col "$name" 10)" \
+    "$(median_col "$name" 11)"
 done
-echo "ratios to nginx (req/s ours/nginx; fill nginx time/ours, so > 1 means faster; p99 ours/nginx, < 1 means lower):"
-for name in "${names[@]}"; do
-  [ "$name" = nginx ] && continue
-  echo "  $name: h1 $(ratio "$(median_col "$name" 3)" "$(median_col nginx 3)") (p99 $(ratio "$(median_col "$name" 4)" "$(median_col nginx 4)")), tls h1 $(ratio "$(median_col "$name" 5)" "$(median_col nginx 5)") (p99 $(ratio "$(median_col "$name" 6)" "$(median_col nginx 6)")), h2 $(ratio "$(median_col "$name" 7)" "$(median_col nginx 7)") (p99 $(ratio "$(median_col "$name" 8)" "$(median_col nginx 8)")), fill $(ratio "$(median_col nginx 1)" "$(median_col "$name" 1)")"
-done
-if [ ${#names[@]} -ge 3 ]; then
+if [ "$with_nginx" = 1 ]; then
+  echo "ratios to nginx (req/s ours/nginx; fill nginx time/ours, so > 1 means faster; p99 ours/nginx, < 1 means lower):"
+  for name in "${names[@]}"; do
+    [ "$name" = nginx ] && continue
+    echo "  $name: h1 $(ratio "$(median_col "$name" 3)" "$(median_col nginx 3)") (p99 $(ratio "$(median_col "$name" 4)" "$(median_col nginx 4)")), tls h1 $(ratio "$(median_col "$name" 6)" "$(median_col nginx 6)") (p99 $(ratio "$(median_col "$name" 7)" "$(median_col nginx 7)")), h2 $(ratio "$(median_col "$name" 9)" "$(median_col nginx 9)") (p99 $(ratio "$(median_col "$name" 10)" "$(median_col nginx 10)")), fill $(ratio "$(median_col nginx 1)" "$(median_col "$name" 1)")"
+  done
+fi
+if [ "$(echo "$edges" | wc -w)" -ge 2 ]; then
   a=${names[0]}; b=${names[1]}
-  echo "  $b/$a: h1 $(ratio "$(median_col "$b" 3)" "$(median_col "$a" 3)"), tls h1 $(ratio "$(median_col "$b" 5)" "$(median_col "$a" 5)"), h2 $(ratio "$(median_col "$b" 7)" "$(median_col "$a" 7)"), fill $(ratio "$(median_col "$a" 1)" "$(median_col "$b" 1)")"
+  echo "  $b/$a req/s: h1 $(ratio "$(median_col "$b" 3)" "$(median_col "$a" 3)"), tls h1 $(ratio "$(median_col "$b" 6)" "$(median_col "$a" 6)"), h2 $(ratio "$(median_col "$b" 9)" "$(median_col "$a" 9)"), fill $(ratio "$(median_col "$a" 1)" "$(median_col "$b" 1)")"
+  echo "  $b/$a CPU per request (< 1 is cheaper): h1 $(ratio "$(median_col "$b" 5)" "$(median_col "$a" 5)"), tls h1 $(ratio "$(median_col "$b" 8)" "$(median_col "$a" 8)"), h2 $(ratio "$(median_col "$b" 11)" "$(median_col "$a" 11)")"
 fi
 echo "machine: $(nproc) cores, $(awk '/model name/ {$1=$2=$3=""; print; exit}' /proc/cpuinfo | sed 's/^ *//'); steal during the run: $((steal / $(getconf CLK_TCK))) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); nginx $(nginx -v 2>&1 | sed 's/.*\///')"
