@@ -11,7 +11,7 @@ import Testing
     /// Two origins' relays drain one outbox together: every event reaches the stream, and the outbox empties.
     @Test func twoRelaysShareTheOutbox() async throws {
         let redis = try await RedisServerProcess.start(persistent: false)
-        let client = RedisClient(configuration: .init(host: "127.0.0.1", port: redis.port))
+        let client = RedisClient.forTests(port: redis.port)
         do {
             try await drainTogether(redis: redis, client: client)
             await client.shutdown()

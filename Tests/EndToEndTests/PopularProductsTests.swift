@@ -36,7 +36,7 @@ import Testing
                 for (slug, quantity) in [("product-6", 4), ("product-5", 2), ("product-4", 1)] {
                     try await Self.order(slug, quantity: quantity, host: b.domain.rawValue, port: port)
                 }
-                let redis = RedisClient(configuration: .init(host: "127.0.0.1", port: TestEnvironment.redisPort))
+                let redis = RedisClient.forTests(port: TestEnvironment.redisPort)
                 defer { Task { await redis.shutdown() } }
                 for tenant in [a, b] { try await redis.send("DEL", "tenant:\(tenant.id.rawValue):popular:30d") }
 

@@ -28,7 +28,7 @@ import Testing
         let client = try HTTPSTestClient(caPath: certificates.caPath)
         let tenants = [TenantDirectoryEntry(domain: HostName(normalising: domain)!, tenantID: TenantID("alpine")!)]
         let origins = [HTTPEndpoint(host: "127.0.0.1", port: origin.port)]
-        let redis = RedisClient(configuration: .init(host: "127.0.0.1", port: TestEnvironment.redisPort))
+        let redis = RedisClient.forTests(port: TestEnvironment.redisPort)
         defer { Task { await redis.shutdown() } }
 
         try await withRunningEdge(tenants: tenants, certificates: certificates, origins: origins) { _, portsA, edgeA in

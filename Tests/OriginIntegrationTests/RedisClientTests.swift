@@ -6,8 +6,14 @@ import Testing
 
 /// Against the real Redis started by `deploy/dev services`.
 @Suite struct RedisClientTests {
+    /// Correctness, not speed: timeouts far above the defaults (500 ms), which a CI machine running every
+    /// suite at once overran (a connect and a 200-command pipeline timed out once). The timeouts themselves
+    /// are tested by `silentServerTimesOut`.
     var client: RedisClient {
-        RedisClient(configuration: .init(host: "127.0.0.1", port: TestEnvironment.redisPort))
+        var configuration = RedisClient.Configuration(host: "127.0.0.1", port: TestEnvironment.redisPort)
+        configuration.connectTimeout = .seconds(10)
+        configuration.commandTimeout = .seconds(10)
+        return RedisClient(configuration: configuration)
     }
 
     @Test func setGetRoundTrip() async throws {
