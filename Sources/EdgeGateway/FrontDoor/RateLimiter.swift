@@ -45,7 +45,7 @@ final class RateLimiter: Sendable {
     private let table = Mutex(Table())
 
     /// - Parameters:
-    ///   - capacity: the most keys kept (about 100 bytes each).
+    ///   - capacity: the most keys kept.
     ///   - sweepInterval: nanoseconds between sweeps of refilled buckets.
     init(capacity: Int = 200_000, sweepInterval: UInt64 = 10_000_000_000) {
         self.capacity = capacity
@@ -56,20 +56,18 @@ final class RateLimiter: Sendable {
     /// seconds to wait. Both buckets are checked before either is charged, so a refused request costs nothing.
     func admit(tenant: TenantID, client: String, policy: RateLimitPolicy, now: UInt64) -> Refusal? {
         guard policy.perClient != nil || policy.perTenant != nil else { return nil }
+        let clientKey = Key(kind: .client, tenant: tenant, client: client)
+        let tenantKey = Key(kind: .tenant, tenant: tenant, client: "")
         return table.withLock { table in
             sweepIfDue(&table, now: now)
-            let clientKey = policy.perClient.map { (Key(kind: .client, tenant: tenant, client: client), $0) }
-            let tenantKey = policy.perTenant.map { (Key(kind: .tenant, tenant: tenant, client: ""), $0) }
-            for (key, limit, reason) in [clientKey.map { ($0.0, $0.1, Reason.client) }, tenantKey.map { ($0.0, $0.1, Reason.tenant) }]
-                .compactMap({ $0 })
-            {
-                if let wait = Self.wait(table.entries[key], limit: limit, now: now) {
-                    return Refusal(reason: reason, retryAfterSeconds: wait)
-                }
+            if let limit = policy.perClient, let wait = Self.wait(table.entries[clientKey], limit: limit, now: now) {
+                return Refusal(reason: .client, retryAfterSeconds: wait)
             }
-            for (key, limit) in [clientKey, tenantKey].compactMap({ $0 }) {
-                take(&table, key: key, limit: limit, now: now)
+            if let limit = policy.perTenant, let wait = Self.wait(table.entries[tenantKey], limit: limit, now: now) {
+                return Refusal(reason: .tenant, retryAfterSeconds: wait)
             }
+            if let limit = policy.perClient { take(&table, key: clientKey, limit: limit, now: now) }
+            if let limit = policy.perTenant { take(&table, key: tenantKey, limit: limit, now: now) }
             return nil
         }
     }

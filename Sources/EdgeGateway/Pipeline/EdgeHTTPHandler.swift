@@ -231,6 +231,13 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         return milliseconds > 0 ? .milliseconds(Int64(milliseconds)) : nil
     }
 
+    /// ``admitted(context:request:tenant:)`` for a hit of a tenant that counts hits (a hit goes no further, so
+    /// nothing of the admission is kept).
+    private func admittedHit(context: ChannelHandlerContext, request: RequestContext, tenant: TenantID) -> Bool {
+        var request = request
+        return admitted(context: context, request: &request, tenant: tenant)
+    }
+
     /// Phase 5½, the rate limits (``RateLimiter``), for a request about to go to the origin (or any request
     /// where the tenant counts cache hits): a request with credentials whose client has used up its failed
     /// logins, or over its client's or tenant's rate, is answered `429` with `Retry-After`. Applied once per
@@ -266,13 +273,12 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Phase 5 and what follows it: a fresh hit is written at once; a stale one within
     /// `stale-while-revalidate` too, refreshed once in the background; anything else is fetched.
     func lookup(context: ChannelHandlerContext, request: RequestContext, tenant: TenantID, key: CacheKey) {
-        var request = request
         switch runtime.lookUp(key, now: runtime.now()) {
         case .fresh(let hit, let age):
-            if request.countsHits, !admitted(context: context, request: &request, tenant: tenant) { return }
+            if request.countsHits, !admittedHit(context: context, request: request, tenant: tenant) { return }
             write(context: context, request: request, tenant: tenant, response: hit.payload, age: age, outcome: .hit)
         case .staleWhileRevalidating(let hit, let age):
-            if request.countsHits, !admitted(context: context, request: &request, tenant: tenant) { return }
+            if request.countsHits, !admittedHit(context: context, request: request, tenant: tenant) { return }
             write(context: context, request: request, tenant: tenant, response: hit.payload, age: age, outcome: .stale)
             if runtime.coalescer.join(key, waiter: CoalescedWaiter { _ in }) == .leader {
                 runtime.refreshInBackground(
@@ -280,11 +286,12 @@ final class EdgeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     request: request.head,
                     tenant: tenant,
                     stale: hit,
-                    clientAddress: context.channel.remoteAddress?.ipAddress ?? "unknown",
+                    clientAddress: runtime.clientAddress(peer: context.channel.remoteAddress, headers: request.head.headers),
                     on: context.eventLoop
                 )
             }
         case .fetch(let stale):
+            var request = request
             guard admitted(context: context, request: &request, tenant: tenant) else { return }
             coalescedFetch(context: context, request: request, tenant: tenant, key: key, stale: stale)
         }
